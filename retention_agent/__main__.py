@@ -1,0 +1,3 @@
+from retention_agent.cli import main
+
+main()

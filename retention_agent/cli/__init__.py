@@ -1,0 +1,80 @@
+"""The ``retention`` command: a thin click layer over the vault and the policy engine.
+
+Commands live in one module per theme; this module builds the group and owns the only
+error handler, which prints one translated line and exits with the error's code.
+"""
+
+from __future__ import annotations
+
+import click
+
+from retention_agent import i18n
+from retention_agent.cli.common import root_options
+from retention_agent.errors import ExitCode, RetentionError
+from retention_agent.i18n import _
+
+
+class RetentionGroup(click.Group):
+    """Lists subcommands in the order a person meets them, and is the one place where
+    errors become a single translated line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except RetentionError as error:
+            if ctx.meta.get("debug"):
+                raise
+            click.echo(_("Error: {message}").format(message=error.user_text()), err=True)
+            ctx.exit(error.exit_code)
+        except OSError as error:
+            if ctx.meta.get("debug"):
+                raise
+            # Never echo the OS message: it carries the path, which may name the child.
+            message = _("the operating system refused a file operation (error {code}).")
+            click.echo(
+                _("Error: {message}").format(message=message.format(code=error.errno)), err=True
+            )
+            ctx.exit(ExitCode.FAILURE)
+        finally:
+            i18n.set_language(None)
+
+
+@click.group(cls=RetentionGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@root_options
+def cli() -> None:
+    """Keep a Hjem til Os child's data safe for exactly as long as the rules allow.
+
+    \b
+    Example:
+        retention init
+        retention case new --child "Barn A" --start 2026-03-01
+        retention add matchpapir.pdf --case 4f2a9b --kind match_paper
+        retention status
+    """
+
+
+def _register() -> None:
+    from retention_agent.cli import case_cmds, demo_cmd, item_cmds, status_cmd
+
+    for command in (
+        item_cmds.init,
+        case_cmds.case,
+        item_cmds.add,
+        item_cmds.contact,
+        item_cmds.list_command,
+        item_cmds.open_item,
+        status_cmd.status,
+        demo_cmd.demo,
+    ):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="retention")

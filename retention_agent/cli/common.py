@@ -1,0 +1,152 @@
+"""What every command shares: language and debug options, ``--json``, dates, "now",
+opening the vault, and help texts translated when they are shown (click reads them at
+import time, before the language is known)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from retention_agent import clock, i18n
+from retention_agent.errors import BadDate
+from retention_agent.i18n import _
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TranslatedCommand(click.Command):
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_help(self):
+            super().format_help_text(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated_help(self):
+            return super().get_short_help_str(limit)
+
+
+class TranslatedGroup(click.Group):
+    command_class = TranslatedCommand
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_help(self):
+            super().format_help_text(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated_help(self):
+            return super().get_short_help_str(limit)
+
+
+TranslatedGroup.group_class = TranslatedGroup
+
+
+class TranslatedOption(click.Option):
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        original = self.help
+        if original:
+            self.help = _(original)
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = original
+
+
+class _translated_help:
+    def __init__(self, command: click.Command) -> None:
+        self.command = command
+        self.original = command.help
+
+    def __enter__(self) -> None:
+        if self.original:
+            self.command.help = _(self.original)
+
+    def __exit__(self, *exc: object) -> None:
+        self.command.help = self.original
+
+
+def option(*names: str, **kwargs: Any) -> Callable[[F], F]:
+    """``click.option`` whose help text is translated when shown."""
+    return click.option(*names, cls=TranslatedOption, **kwargs)
+
+
+def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        i18n.set_language(value)  # type: ignore[arg-type]
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["debug"] = True
+
+
+def common_options(command: F) -> F:
+    """--lang and --debug, accepted on every command as well as on ``retention`` itself."""
+    command = option(
+        "--lang",
+        type=click.Choice(i18n.LANGUAGES),
+        is_eager=True,
+        expose_value=False,
+        callback=_set_language,
+        help="Language of the output: da or en (default: from the locale).",
+    )(command)
+    return option(
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_debug,
+        help="Show the full traceback of an error (for developers).",
+    )(command)
+
+
+root_options = common_options
+
+
+def json_option(command: F) -> F:
+    return option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(command)
+
+
+def emit_json(value: object) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadDate(value=value) from None
+
+
+# ParamType became generic in recent click; subscripting it would break older releases.
+class DateType(click.ParamType):  # type: ignore[type-arg]
+    name = "YYYY-MM-DD"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        return parse_date(str(value))
+
+
+DATE = DateType()
+
+
+def now() -> dt.datetime:
+    """ "Now" for this command; says so on stderr when RETENTION_NOW sets it."""
+    override = clock.now_override()
+    if override is None:
+        return clock.now()
+    ctx = click.get_current_context()
+    if ctx.meta.get("now_announced"):
+        return override
+    ctx.meta["now_announced"] = True
+    click.echo(
+        _("Note: RETENTION_NOW is set; today is taken to be {date}.").format(
+            date=i18n.format_date(override)
+        ),
+        err=True,
+    )
+    return override

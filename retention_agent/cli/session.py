@@ -1,0 +1,27 @@
+"""Opening the vault from the command line: where it is and how to ask for a passphrase."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from retention_agent.paths import vault_home
+from retention_agent.vault.keystore import PassphraseSource
+from retention_agent.vault.vault import Vault
+
+
+def _prompt(text: str) -> str:
+    return str(click.prompt(text, hide_input=True, err=True))
+
+
+def passphrase_source() -> PassphraseSource:
+    return PassphraseSource.from_terminal(_prompt)
+
+
+def open_vault() -> Vault:
+    return Vault.open(vault_home(), passphrase_source())
+
+
+def create_vault(now: dt.datetime) -> Vault:
+    return Vault.init(vault_home(), passphrase_source(), now)

@@ -1,0 +1,164 @@
+"""One base error; each subclass owns its user text (an English msgid, translated to
+Danish through the catalog) and its exit code. The CLI has the only handler.
+
+User texts never carry private data: they name item ids, case ids, argument numbers
+and policy file lines, never a child's name or a file's name.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any, ClassVar
+
+from retention_agent.i18n import N_, _
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    INTEGRITY = 4
+    KEY = 5
+    DISK = 6
+    VAULT_STATE = 7
+    POLICY = 8
+    INPUT = 9
+    REFUSED = 10
+
+
+class RetentionError(Exception):
+    """Base of every error a person may see. ``message`` is a msgid with ``{fields}``."""
+
+    message: ClassVar[str] = N_("Something went wrong.")
+    exit_code: ClassVar[ExitCode] = ExitCode.FAILURE
+
+    def __init__(self, **fields: Any) -> None:
+        self.fields = fields
+        super().__init__(self.message.format(**fields))
+
+    def user_text(self) -> str:
+        return _(self.message).format(**self.fields)
+
+
+class VaultNotInitialised(RetentionError):
+    message = N_("There is no vault here yet. Run 'retention init' first.")
+    exit_code = ExitCode.VAULT_STATE
+
+
+class VaultAlreadyInitialised(RetentionError):
+    message = N_("A vault already exists here; nothing was changed.")
+    exit_code = ExitCode.VAULT_STATE
+
+
+class VaultBusy(RetentionError):
+    message = N_("The vault is in use by another retention command. Try again in a moment.")
+    exit_code = ExitCode.VAULT_STATE
+
+
+class VaultUnreadable(RetentionError):
+    message = N_(
+        "The vault index is damaged or is not a retention-agent vault; nothing was changed. "
+        "Restore it from a backup or ask for help."
+    )
+    exit_code = ExitCode.INTEGRITY
+
+
+class SourceMissing(RetentionError):
+    message = N_("File number {position} does not exist.")
+    exit_code = ExitCode.NOT_FOUND
+
+
+class SourceIsDirectory(RetentionError):
+    message = N_("File number {position} is a folder; give the files inside it instead.")
+    exit_code = ExitCode.INPUT
+
+
+class SourceIsSymlink(RetentionError):
+    message = N_(
+        "File number {position} is a symbolic link; links are not followed. "
+        "Give the real file instead."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class SourceIsSpecial(RetentionError):
+    message = N_("File number {position} is not a regular file (a device, pipe or socket).")
+    exit_code = ExitCode.REFUSED
+
+
+class SourceUnreadable(RetentionError):
+    message = N_("File number {position} cannot be read: permission denied.")
+    exit_code = ExitCode.INPUT
+
+
+class DiskFull(RetentionError):
+    message = N_(
+        "Not enough free disk space for the vault: {needed} needed, {free} free. "
+        "Nothing was written."
+    )
+    exit_code = ExitCode.DISK
+
+
+class IntegrityError(RetentionError):
+    message = N_(
+        "Item {item} is damaged or has been tampered with; it cannot be decrypted. "
+        "Nothing was written."
+    )
+    exit_code = ExitCode.INTEGRITY
+
+
+class BlobMissing(RetentionError):
+    message = N_("The encrypted file of item {item} is missing from the vault.")
+    exit_code = ExitCode.INTEGRITY
+
+
+class UnknownCase(RetentionError):
+    message = N_("There is no case with id {case}. 'retention case list' shows the cases.")
+    exit_code = ExitCode.NOT_FOUND
+
+
+class UnknownItem(RetentionError):
+    message = N_("There is no item with id {item}. 'retention list' shows the items.")
+    exit_code = ExitCode.NOT_FOUND
+
+
+class BadDate(RetentionError):
+    message = N_("'{value}' is not a valid date; write it as YYYY-MM-DD, e.g. 2026-03-01.")
+    exit_code = ExitCode.INPUT
+
+
+class BadNow(RetentionError):
+    message = N_(
+        "RETENTION_NOW='{value}' is not an ISO date or date and time "
+        "(e.g. 2026-03-01 or 2026-03-01T09:00)."
+    )
+    exit_code = ExitCode.INPUT
+
+
+class TargetExists(RetentionError):
+    message = N_("The folder already holds a file with the item's name; nothing was overwritten.")
+    exit_code = ExitCode.REFUSED
+
+
+class TargetNotDirectory(RetentionError):
+    message = N_("The destination is not an existing folder.")
+    exit_code = ExitCode.INPUT
+
+
+class BadContact(RetentionError):
+    message = N_("File number {position} is not a readable vCard (.vcf) file.")
+    exit_code = ExitCode.INPUT
+
+
+class ContactNeedsName(RetentionError):
+    message = N_("A contact needs a name (--name).")
+    exit_code = ExitCode.INPUT
+
+
+class WrongKey(RetentionError):
+    message = N_(
+        "The key found for this vault does not open it; the key store may belong to "
+        "another vault. Nothing was changed."
+    )
+    exit_code = ExitCode.KEY

@@ -1,0 +1,97 @@
+"""Danish and English for everything a person reads.
+
+Messages are marked with ``_()`` (translate now) or ``N_()`` (mark for extraction,
+translate later, e.g. class attributes). The msgids are English; both catalogs live as
+``.po`` files in ``locale/`` and are compiled in memory by Babel on first use, so there
+is no generated binary to keep in sync with its source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+import locale
+import os
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+Language = Literal["da", "en"]
+LANGUAGES: tuple[Language, ...] = ("da", "en")
+DOMAIN = "retention"
+
+# Babel locale used for each language's date formats ("27. november 2026").
+_BABEL_LOCALE: dict[Language, str] = {"da": "da_DK", "en": "en_GB"}
+
+_language: Language | None = None
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it yet."""
+    return message
+
+
+def detect_language() -> Language:
+    """Danish under a Danish locale, English otherwise."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var)
+        if value:
+            return "da" if value.lower().startswith("da") else "en"
+    system = locale.getlocale()[0] or ""
+    return "da" if system.lower().startswith("da") else "en"
+
+
+def set_language(language: Language | None) -> None:
+    """Use ``language`` from now on; ``None`` means detect it from the locale."""
+    global _language
+    _language = language
+
+
+def current_language() -> Language:
+    return _language or detect_language()
+
+
+@cache
+def translations(language: Language) -> gettext.NullTranslations:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    po = resources.files("retention_agent") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def _(message: str) -> str:
+    return translations(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
+def format_date(value: dt.date, style: Literal["long", "short"] = "long") -> str:
+    """A date the way the reader's language writes it: ``27. november 2026``."""
+    from babel.dates import format_date as babel_format_date
+
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return babel_format_date(value, style, locale=_BABEL_LOCALE[current_language()])
+
+
+def format_size(size: int) -> str:
+    """A byte count for people: ``1,5 GiB`` in Danish, ``1.5 GiB`` in English."""
+    from babel.numbers import format_decimal
+
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            break
+        value /= 1024
+    else:
+        unit = "TiB"
+    return f"{format_decimal(round(value, 1), locale=_BABEL_LOCALE[current_language()])} {unit}"

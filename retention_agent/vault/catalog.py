@@ -1,0 +1,113 @@
+"""Reading the vault: items with their decrypted metadata, and decrypting one item to a
+folder the user chose."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path, PurePath
+
+from retention_agent.errors import (
+    BlobMissing,
+    IntegrityError,
+    TargetExists,
+    TargetNotDirectory,
+    UnknownItem,
+)
+from retention_agent.vault import crypto, files
+from retention_agent.vault.ingest import item_key_id
+from retention_agent.vault.records import ItemRecord, Kind
+from retention_agent.vault.vault import Vault
+
+
+def list_items(
+    vault: Vault, *, case_id: str | None = None, kind: Kind | None = None
+) -> list[ItemRecord]:
+    query = "SELECT * FROM items WHERE state = 'live'"
+    params: list[str] = []
+    if case_id is not None:
+        query += " AND case_id = ?"
+        params.append(case_id)
+    if kind is not None:
+        query += " AND kind = ?"
+        params.append(kind)
+    rows = vault.db.execute(query + " ORDER BY added, rowid", params).fetchall()
+    return [_record(vault, row) for row in rows]
+
+
+def get_item(vault: Vault, item_id: str) -> ItemRecord:
+    row = _row(vault, item_id)
+    return _record(vault, row)
+
+
+def export_item(vault: Vault, item_id: str, folder: Path) -> Path:
+    """Decrypt one item into ``folder`` under its original name; never overwrites.
+
+    The name comes from the vault, which got it from a file on some other machine: only
+    its last component is used, so it can never point outside ``folder``.
+    """
+    row = _row(vault, item_id)
+    record = _record(vault, row)
+    if not folder.is_dir():
+        raise TargetNotDirectory()
+    target = folder / safe_name(record.name, fallback=f"{item_id}.bin")
+    blob = vault.blob_path(row["blob"])
+    if not blob.exists():
+        raise BlobMissing(item=item_id)
+    try:
+        out = files.open_private_new(target)
+    except FileExistsError:
+        raise TargetExists() from None
+    try:
+        with out, blob.open("rb") as handle:
+            data_key = vault.unwrap(item_key_id(item_id))
+            for chunk in crypto.decrypt_stream(handle, data_key, vault.id, item_id):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except crypto.TamperedError:
+        files.remove_quietly(target)
+        raise IntegrityError(item=item_id) from None
+    except OSError as error:
+        files.remove_quietly(target)
+        if files.is_disk_full(error):
+            raise files.disk_full(folder, record.size) from None
+        raise
+    return target
+
+
+def safe_name(name: str, *, fallback: str) -> str:
+    """The last path component of ``name`` (either separator), if it is a usable name."""
+    candidate = PurePath(name.replace("\\", "/")).name
+    if candidate in ("", ".", "..") or candidate.startswith("."):
+        return fallback
+    return candidate
+
+
+def _row(vault: Vault, item_id: str) -> sqlite3.Row:
+    row: sqlite3.Row | None = vault.db.execute(
+        "SELECT * FROM items WHERE id = ? AND state = 'live'", (item_id,)
+    ).fetchone()
+    if row is None:
+        raise UnknownItem(item=item_id)
+    return row
+
+
+def _record(vault: Vault, row: sqlite3.Row) -> ItemRecord:
+    key_id = item_key_id(row["id"])
+    try:
+        meta = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, row["sealed"])
+    except crypto.TamperedError:
+        raise IntegrityError(item=row["id"]) from None
+    return ItemRecord(
+        id=row["id"],
+        case_id=row["case_id"],
+        kind=row["kind"],
+        name=meta["name"],
+        size=row["size"],
+        added=dt.datetime.fromisoformat(row["added"]),
+        original=meta.get("original"),
+        fingerprint=meta.get("fingerprint"),
+        contacts=tuple(meta.get("contacts", ())),
+    )

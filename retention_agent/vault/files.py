@@ -1,0 +1,137 @@
+"""File-system operations the vault trusts: private permissions, durable writes, safe
+opening of a user's files, and removal of originals.
+
+On Windows there is no folder fsync and no POSIX mode bits; the calls that need them are
+skipped there (the user profile folder is already private to the account).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from retention_agent.errors import (
+    DiskFull,
+    SourceIsDirectory,
+    SourceIsSpecial,
+    SourceIsSymlink,
+    SourceMissing,
+    SourceUnreadable,
+)
+from retention_agent.i18n import format_size
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+_POSIX = os.name == "posix"
+# Room kept free beyond the ciphertext so the index and journal can still be written.
+DISK_MARGIN = 4 << 20
+
+
+def make_private_dir(path: Path) -> None:
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    if _POSIX:
+        path.chmod(PRIVATE_DIR)
+
+
+def make_private_file(path: Path) -> None:
+    if _POSIX:
+        path.chmod(PRIVATE_FILE)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or unlink inside ``path`` durable."""
+    if not _POSIX:
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def open_private_new(path: Path) -> BinaryIO:
+    """Create ``path`` exclusively with mode 0600 (never follows or reuses a file)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    return os.fdopen(os.open(path, flags, PRIVATE_FILE), "wb")
+
+
+def open_source(path: Path, position: int) -> tuple[BinaryIO, int]:
+    """Open a file the user gave us for reading, refusing links and special files.
+
+    ``position`` numbers the file on the command line, so errors can point at it without
+    repeating its (possibly identifying) name.
+    """
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        raise SourceMissing(position=position) from None
+    except PermissionError:
+        raise SourceUnreadable(position=position) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise SourceIsSymlink(position=position)
+    if stat.S_ISDIR(info.st_mode):
+        raise SourceIsDirectory(position=position)
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceIsSpecial(position=position)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except PermissionError:
+        raise SourceUnreadable(position=position) from None
+    except FileNotFoundError:
+        raise SourceMissing(position=position) from None
+    except OSError:
+        # The file was swapped for a link between lstat and open (O_NOFOLLOW: ELOOP).
+        raise SourceIsSymlink(position=position) from None
+    opened = os.fstat(fd)
+    if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (
+        info.st_dev,
+        info.st_ino,
+    ):
+        os.close(fd)
+        raise SourceIsSpecial(position=position)
+    return os.fdopen(fd, "rb"), opened.st_size
+
+
+def ensure_free_space(folder: Path, needed: int) -> None:
+    if needed + DISK_MARGIN > shutil.disk_usage(folder).free:
+        raise disk_full(folder, needed + DISK_MARGIN)
+
+
+def disk_full(folder: Path, needed: int) -> DiskFull:
+    return DiskFull(needed=format_size(needed), free=format_size(shutil.disk_usage(folder).free))
+
+
+def is_disk_full(error: OSError) -> bool:
+    import errno
+
+    return error.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def remove_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def overwrite_and_unlink(path: Path) -> None:
+    """Remove a plaintext original: overwrite its bytes with zeros, sync, then unlink.
+
+    On copy-on-write file systems and SSDs the old blocks may survive; that is why the
+    vault relies on encryption and key destruction, and this is a best effort on top.
+    """
+    flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        remaining = os.fstat(fd).st_size
+        zeros = bytes(min(remaining, 1 << 20))
+        while remaining > 0:
+            remaining -= os.write(fd, zeros[: min(remaining, len(zeros))])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    path.unlink()
+    fsync_dir(path.parent)

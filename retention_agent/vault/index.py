@@ -1,0 +1,118 @@
+"""The vault index: one SQLite file, ``index.db``.
+
+Nothing identifying is stored in clear: aliases, notes, file names, original paths,
+contact fields and fingerprints live in ``sealed`` columns (see ``crypto``). What stays
+readable is what the policy engine needs without keys: kinds, sizes and dates.
+
+``secure_delete`` makes SQLite overwrite deleted content in the database file; after a
+deletion the WAL is checkpointed and truncated, and the KEK is rotated so that wrapped
+keys surviving anywhere else are useless.
+
+Schema version 1 (``meta.schema``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from retention_agent.errors import VaultUnreadable
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- Wrapped data keys: 'item:<id>', 'case:<id>', 'vault:fingerprint'.
+CREATE TABLE keys (
+    id TEXT PRIMARY KEY,
+    wrapped BLOB NOT NULL,
+    epoch INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    start TEXT NOT NULL,
+    created TEXT NOT NULL,
+    policy_id TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    policy_text TEXT NOT NULL,      -- the exact policy the case was created under
+    decision TEXT CHECK (decision IN ('continue', 'end')),
+    decided_on TEXT,
+    ended_on TEXT,
+    initiated_by TEXT CHECK (initiated_by IN ('volunteers', 'child-family', 'other')),
+    export_outcome TEXT CHECK (export_outcome IN ('done', 'declined')),
+    export_outcome_on TEXT,
+    sealed BLOB                     -- {alias, notes}, NULL once the case is anonymised
+) STRICT;
+
+-- 'unverified' rows are written before the read-back check; recovery settles them.
+CREATE TABLE items (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    kind TEXT NOT NULL CHECK (kind IN ('match_paper', 'contact', 'message', 'photo')),
+    blob TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    added TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('unverified', 'live')),
+    sealed BLOB NOT NULL            -- {name, original, fingerprint, contacts?}
+) STRICT;
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the index with the pragmas every connection needs."""
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA secure_delete=ON")
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+    except sqlite3.DatabaseError:
+        raise VaultUnreadable() from None
+    return connection
+
+
+def create(connection: sqlite3.Connection) -> None:
+    # executescript() would commit on its own; run the statements in one transaction.
+    with transaction(connection):
+        for statement in SCHEMA.split(";\n"):
+            if statement.strip():
+                connection.execute(statement)
+        set_meta(connection, "schema", SCHEMA_VERSION)
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def scrub(connection: sqlite3.Connection) -> None:
+    """Push deleted pages out of the WAL into the (secure-deleted) main file and empty it."""
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def get_meta(connection: sqlite3.Connection, key: str) -> str | None:
+    row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row["value"])
+
+
+def set_meta(connection: sqlite3.Connection, key: str, value: str) -> None:
+    connection.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

@@ -1,0 +1,315 @@
+"""The passphrase-protected key file ``kek.key``: the KEK store when no OS keyring is usable.
+
+Format version 1 (integers big endian)::
+
+    offset  size  field
+    0       4     magic "RAKF"
+    4       1     format version (1)
+    5       1     scrypt log2(n)
+    6       1     scrypt r
+    7       1     scrypt p
+    8       16    salt (random, one per file)
+    24      12    check nonce
+    36      16    check tag: AES-256-GCM(wrapping key, empty message)
+                  associated data = "retention-agent/v1/kek-file-check" | vault id | bytes 0-23
+    52      4     number of entries, k
+    56      68·k  one entry per epoch:
+                    0   8   epoch
+                    8   12  nonce
+                    20  48  AES-256-GCM(wrapping key, KEK) (32) | tag (16)
+                  associated data = "retention-agent/v1/kek-file-entry" | vault id | epoch (8 B)
+
+    wrapping key = scrypt(NFC-normalised passphrase in UTF-8, salt, n, r, p), 32 bytes
+
+Reading checks the structure first (magic, version, parameter bounds, exact length,
+unique epochs; failing that: KeyFileCorrupt), then the check tag (failing: WrongPassphrase;
+a changed salt or parameter cannot be told from a wrong passphrase), then every entry
+(failing: KeyFileCorrupt, as the passphrase was right). The wrapping key is derived once
+per store object, so a rotation (store, re-wrap, destroy) asks for the passphrase once.
+
+Every write replaces the whole file: a private temporary file in the same folder,
+fsync, ``os.replace``, fsync of the folder. On POSIX the replaced file is then
+overwritten with zeros through a descriptor opened before the rename, so a destroyed KEK
+does not stay readable under the passphrase in the freed blocks (best effort: SSDs and
+copy-on-write file systems may keep old blocks; KEK rotation is what really protects).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import os
+import struct
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from retention_agent.i18n import _
+from retention_agent.vault import files
+from retention_agent.vault.keystore import (
+    KEK_SIZE,
+    KEYFILE,
+    KeyFileCorrupt,
+    KeyMissing,
+    PassphraseSource,
+    WrongPassphrase,
+)
+
+MAGIC = b"RAKF"
+VERSION = 1
+TEMP_PREFIX = ".kek.key-"
+TEMP_SUFFIX = ".tmp"
+_HEADER = struct.Struct(">4sBBBB16s")
+_NONCE = 12
+_TAG = 16
+_CHECK_END = _HEADER.size + _NONCE + _TAG
+_COUNT = struct.Struct(">I")
+_ENTRY = struct.Struct(f">Q{_NONCE}s{KEK_SIZE + _TAG}s")
+_BODY_START = _CHECK_END + _COUNT.size
+_CHECK_LABEL = b"retention-agent/v1/kek-file-check"
+_ENTRY_LABEL = b"retention-agent/v1/kek-file-entry"
+# scrypt needs 128·r·n bytes; half the product's 64 MiB peak-RSS budget at most.
+_MAX_SCRYPT_MEMORY = 32 << 20
+_MAX_SCRYPT_P = 16
+
+
+class ScryptParams(NamedTuple):
+    log2_n: int
+    r: int
+    p: int
+
+    def memory(self) -> int:
+        return (128 * self.r) << self.log2_n
+
+
+# Measured on the 2-core CI machine (Python 3.11, cryptography 50): n=2**14, r=8, p=8
+# takes 0.20 s and adds 17 MiB to a 30 MiB process. n=2**15, r=8, p=4 costs the same time
+# for the same work but needs 33 MiB, peaking at 63 MiB: no headroom under the 64 MiB
+# budget. So memory hardness stops at 16 MiB and p buys the time.
+DEFAULT_SCRYPT = ScryptParams(log2_n=14, r=8, p=8)
+
+
+def discard_key_file(path: Path) -> None:
+    """Remove a key file and its leftover temporary files, overwriting them first."""
+    _remove_leftovers(path.parent)
+    with contextlib.suppress(FileNotFoundError):
+        files.overwrite_and_unlink(path)
+
+
+class _Unlocked(NamedTuple):
+    header: bytes  # bytes 0-23 of the file
+    key: bytes  # the wrapping key, from the passphrase and that header's salt
+
+
+class KeyFileStore:
+    kind = KEYFILE
+
+    def __init__(
+        self,
+        path: Path,
+        vault_id: str,
+        passphrase: PassphraseSource,
+        *,
+        scrypt: ScryptParams = DEFAULT_SCRYPT,
+    ) -> None:
+        self.path = path
+        self._vault_id = vault_id
+        self._passphrase = passphrase
+        self._scrypt = scrypt  # only for a file this object creates; reading uses the file's
+        self._unlocked: _Unlocked | None = None
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        vault_id: str,
+        passphrase: PassphraseSource,
+        *,
+        scrypt: ScryptParams = DEFAULT_SCRYPT,
+    ) -> KeyFileStore:
+        """A new, empty key file under a new passphrase (asked for now), replacing any
+        file a crashed init left at ``path``."""
+        store = cls(path, vault_id, passphrase, scrypt=scrypt)
+        store._write({}, store._new_key())
+        return store
+
+    def describe(self) -> str:
+        return _("key file protected by a passphrase ({path})").format(path=self.path)
+
+    def load(self, epoch: int) -> bytes:
+        found = self._read()
+        if found is None or epoch not in found[0]:
+            raise KeyMissing(epoch=epoch)
+        return found[0][epoch]
+
+    def store(self, epoch: int, kek: bytes) -> None:
+        if len(kek) != KEK_SIZE:
+            raise ValueError("a KEK is 32 bytes")
+        found = self._read()
+        keks, unlocked = found if found is not None else ({}, self._unlocked or self._new_key())
+        keks[epoch] = kek
+        self._write(keks, unlocked)
+
+    def destroy(self, epoch: int) -> None:
+        found = self._read()
+        if found is None or epoch not in found[0]:
+            return
+        keks, unlocked = found
+        del keks[epoch]
+        self._write(keks, unlocked)
+
+    def epochs_present(self, candidates: Iterable[int]) -> set[int]:
+        found = self._read()
+        return set(candidates) & set(found[0]) if found is not None else set()
+
+    # --- reading -------------------------------------------------------------------
+
+    def _read(self) -> tuple[dict[int, bytes], _Unlocked] | None:
+        """Every KEK in the file and the key that opened it; None if there is no file."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        header, check, entries = _parse(data)
+        unlocked = self._unlock(header, check)
+        aead = AESGCM(unlocked.key)
+        keks: dict[int, bytes] = {}
+        for epoch, nonce, sealed in entries:
+            try:
+                keks[epoch] = aead.decrypt(nonce, sealed, self._entry_aad(epoch))
+            except InvalidTag:
+                raise KeyFileCorrupt() from None
+        return keks, unlocked
+
+    def _unlock(self, header: bytes, check: bytes) -> _Unlocked:
+        cached = self._unlocked
+        if cached is not None and hmac.compare_digest(header, cached.header):
+            key = cached.key
+        else:
+            _magic, _version, log2_n, r, p, salt = _HEADER.unpack(header)
+            key = _derive(self._passphrase.get(creating=False), ScryptParams(log2_n, r, p), salt)
+        try:
+            AESGCM(key).decrypt(check[:_NONCE], check[_NONCE:], self._check_aad(header))
+        except InvalidTag:
+            raise WrongPassphrase() from None
+        self._unlocked = _Unlocked(header, key)
+        return self._unlocked
+
+    # --- writing -------------------------------------------------------------------
+
+    def _new_key(self) -> _Unlocked:
+        salt = os.urandom(16)
+        header = _HEADER.pack(MAGIC, VERSION, *self._scrypt, salt)
+        key = _derive(self._passphrase.get(creating=True), self._scrypt, salt)
+        self._unlocked = _Unlocked(header, key)
+        return self._unlocked
+
+    def _write(self, keks: dict[int, bytes], unlocked: _Unlocked) -> None:
+        aead = AESGCM(unlocked.key)
+        check_nonce = os.urandom(_NONCE)
+        parts = [
+            unlocked.header,
+            check_nonce,
+            aead.encrypt(check_nonce, b"", self._check_aad(unlocked.header)),
+            _COUNT.pack(len(keks)),
+        ]
+        for epoch, kek in sorted(keks.items()):
+            nonce = os.urandom(_NONCE)
+            sealed = aead.encrypt(nonce, kek, self._entry_aad(epoch))
+            parts.append(_ENTRY.pack(epoch, nonce, sealed))
+        files.make_private_dir(self.path.parent)
+        _replace(self.path, b"".join(parts))
+
+    def _check_aad(self, header: bytes) -> bytes:
+        return b"|".join((_CHECK_LABEL, self._vault_id.encode(), header))
+
+    def _entry_aad(self, epoch: int) -> bytes:
+        return b"|".join((_ENTRY_LABEL, self._vault_id.encode(), epoch.to_bytes(8)))
+
+
+def _derive(passphrase: str, params: ScryptParams, salt: bytes) -> bytes:
+    secret = unicodedata.normalize("NFC", passphrase).encode()
+    kdf = Scrypt(salt=salt, length=32, n=1 << params.log2_n, r=params.r, p=params.p)
+    return kdf.derive(secret)
+
+
+def _parse(data: bytes) -> tuple[bytes, bytes, list[tuple[int, bytes, bytes]]]:
+    """(header, check, entries) of a structurally sound file, else KeyFileCorrupt."""
+    if len(data) < _BODY_START:
+        raise KeyFileCorrupt()
+    magic, version, log2_n, r, p, _salt = _HEADER.unpack_from(data)
+    params = ScryptParams(log2_n, r, p)
+    # Bounds first: a doctored header must not make us allocate or compute without end.
+    sound_params = min(params) >= 1 and p <= _MAX_SCRYPT_P and params.memory() <= _MAX_SCRYPT_MEMORY
+    (count,) = _COUNT.unpack_from(data, _CHECK_END)
+    if (
+        magic != MAGIC
+        or version != VERSION
+        or not sound_params
+        or len(data) != _BODY_START + count * _ENTRY.size
+    ):
+        raise KeyFileCorrupt()
+    entries = [
+        _ENTRY.unpack_from(data, offset) for offset in range(_BODY_START, len(data), _ENTRY.size)
+    ]
+    if len({epoch for epoch, _nonce, _sealed in entries}) != len(entries):
+        raise KeyFileCorrupt()
+    return data[: _HEADER.size], data[_HEADER.size : _CHECK_END], entries
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Atomically make ``data`` the content of ``path``, then scrub the replaced file."""
+    folder = path.parent
+    _remove_leftovers(folder)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)  # 0600
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        old = _open_replaced(path)
+        try:
+            os.replace(temp, path)
+            files.fsync_dir(folder)
+            if old is not None:
+                _zero(old)
+        finally:
+            if old is not None:
+                os.close(old)
+    except BaseException as error:
+        files.remove_quietly(temp)
+        if isinstance(error, OSError) and files.is_disk_full(error):
+            raise files.disk_full(folder, len(data)) from None
+        raise
+
+
+def _open_replaced(path: Path) -> int | None:
+    """A descriptor on the file about to be replaced, to overwrite it after the rename.
+    Not on Windows, where an open file cannot be replaced."""
+    if os.name != "posix":
+        return None
+    try:
+        return os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+
+
+def _zero(fd: int) -> None:
+    remaining = os.fstat(fd).st_size
+    while remaining > 0:
+        remaining -= os.write(fd, bytes(min(remaining, 1 << 16)))
+    os.fsync(fd)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of an interrupted write hold KEKs too, maybe destroyed ones."""
+    for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):
+            files.overwrite_and_unlink(leftover)

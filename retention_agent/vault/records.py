@@ -1,0 +1,35 @@
+"""What the vault hands out: plain, decrypted, immutable records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["match_paper", "contact", "message", "photo"]
+KINDS: tuple[Kind, ...] = ("match_paper", "contact", "message", "photo")
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: str
+    start: dt.date
+    created: dt.datetime
+    policy_id: str
+    policy_version: str
+    policy_text: str
+    alias: str | None  # None once the case has been anonymised after its last deletion
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    id: str
+    case_id: str
+    kind: Kind
+    name: str
+    size: int
+    added: dt.datetime
+    original: str | None = None
+    fingerprint: str | None = None
+    contacts: tuple[dict[str, Any], ...] = field(default=())

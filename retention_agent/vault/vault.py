@@ -1,0 +1,198 @@
+"""The vault: a folder with the index, encrypted blobs and (without an OS keyring) the
+passphrase-protected key file.  This class owns opening, locking and the key hierarchy;
+``cases``, ``ingest`` and ``catalog`` build the rest on top of it.
+
+Layout of ``RETENTION_HOME`` (all folders 0700, files 0600)::
+
+    index.db, index.db-wal   the index (see ``index``)
+    blobs/<32 hex>           one encrypted file per item (see ``crypto``)
+    tmp/                     ciphertext being written; emptied on every open
+    kek.key                  only when no OS keyring is usable (see ``keystore``)
+    vault.lock               held by the command working on the vault
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+from filelock import FileLock, Timeout
+
+from retention_agent.errors import (
+    VaultAlreadyInitialised,
+    VaultBusy,
+    VaultNotInitialised,
+    VaultUnreadable,
+    WrongKey,
+)
+from retention_agent.vault import crypto, files, index
+from retention_agent.vault.keystore import KekStore, PassphraseSource, new_store, open_store
+
+INDEX = "index.db"
+CHECK_KEY_ID = "vault:check"
+FINGERPRINT_KEY_ID = "vault:fingerprint"
+LOCK_TIMEOUT_SECONDS = 10
+
+
+class Vault:
+    """An open, unlocked vault. Use as a context manager; ``close()`` releases the lock."""
+
+    def __init__(self, home: Path, db: sqlite3.Connection, lock: FileLock, store: KekStore) -> None:
+        self.home = home
+        self.db = db
+        self.blobs = home / "blobs"
+        self.tmp = home / "tmp"
+        self._lock = lock
+        self.store = store
+        self.id = _required_meta(db, "vault_id")
+        self.epoch = int(_required_meta(db, "kek_epoch"))
+        self._kek = store.load(self.epoch)
+        try:
+            self.unwrap(CHECK_KEY_ID)
+        except crypto.TamperedError:
+            raise WrongKey() from None
+
+    # --- opening -------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, home: Path, passphrase: PassphraseSource, now: dt.datetime) -> Vault:
+        if _is_initialised(home):
+            raise VaultAlreadyInitialised()
+        files.make_private_dir(home)
+        lock = _acquire_lock(home)
+        try:
+            # A crash during an earlier init can leave an index without a vault in it.
+            for leftover in (home / INDEX, home / f"{INDEX}-wal", home / f"{INDEX}-shm"):
+                files.remove_quietly(leftover)
+            for folder in ("blobs", "tmp"):
+                files.make_private_dir(home / folder)
+            vault_id = secrets.token_hex(16)
+            store = new_store(home, vault_id, passphrase)
+            kek = crypto.new_key()
+            store.store(1, kek)
+            db = index.connect(home / INDEX)
+            files.make_private_file(home / INDEX)
+            index.create(db)
+            with index.transaction(db):
+                index.set_meta(db, "vault_id", vault_id)
+                index.set_meta(db, "kek_kind", store.kind)
+                index.set_meta(db, "kek_epoch", "1")
+                index.set_meta(db, "created", now.isoformat())
+                for key_id in (CHECK_KEY_ID, FINGERPRINT_KEY_ID):
+                    wrapped = crypto.wrap_key(kek, crypto.new_key(), vault_id, key_id, 1)
+                    db.execute(
+                        "INSERT INTO keys (id, wrapped, epoch) VALUES (?, ?, 1)", (key_id, wrapped)
+                    )
+        except BaseException:
+            lock.release()
+            raise
+        return cls(home, db, lock, store)
+
+    @classmethod
+    def open(cls, home: Path, passphrase: PassphraseSource) -> Vault:
+        if not _is_initialised(home):
+            raise VaultNotInitialised()
+        lock = _acquire_lock(home)
+        try:
+            db = index.connect(home / INDEX)
+            try:
+                kind = _required_meta(db, "kek_kind")
+                vault_id = _required_meta(db, "vault_id")
+            except sqlite3.DatabaseError:
+                raise VaultUnreadable() from None
+            store = open_store(home, vault_id, kind, passphrase)
+            vault = cls(home, db, lock, store)
+        except BaseException:
+            lock.release()
+            raise
+        from retention_agent.vault.recovery import recover
+
+        recover(vault)
+        return vault
+
+    def close(self) -> None:
+        self.db.close()
+        self._lock.release()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- keys ----------------------------------------------------------------------
+
+    def wrap(self, key_id: str, data_key: bytes) -> bytes:
+        return crypto.wrap_key(self._kek, data_key, self.id, key_id, self.epoch)
+
+    def unwrap(self, key_id: str) -> bytes:
+        row = self.db.execute("SELECT wrapped, epoch FROM keys WHERE id = ?", (key_id,)).fetchone()
+        if row is None:
+            raise crypto.TamperedError
+        return crypto.unwrap_key(self._kek, row["wrapped"], self.id, key_id, row["epoch"])
+
+    def insert_key(self, key_id: str, data_key: bytes) -> None:
+        self.db.execute(
+            "INSERT INTO keys (id, wrapped, epoch) VALUES (?, ?, ?)",
+            (key_id, self.wrap(key_id, data_key), self.epoch),
+        )
+
+    def fingerprinter(self) -> hmac.HMAC:
+        return crypto.fingerprinter(self.unwrap(FINGERPRINT_KEY_ID))
+
+    def new_id(self, table: str, length: int) -> str:
+        """A short random id (typed by people), unique in ``table``."""
+        while True:
+            candidate = secrets.token_hex(length // 2)
+            # The table name is one of our own constants, never user input.
+            query = f"SELECT 1 FROM {table} WHERE id = ?"  # noqa: S608
+            if self.db.execute(query, (candidate,)).fetchone() is None:
+                return candidate
+
+    def blob_path(self, blob: str) -> Path:
+        return self.blobs / blob
+
+
+def _is_initialised(home: Path) -> bool:
+    database = home / INDEX
+    if not database.exists():
+        return False
+    try:
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.OperationalError as error:
+        # An index left by a crashed init has no tables yet: not a vault.
+        if "no such table" in str(error):
+            return False
+        raise VaultUnreadable() from None
+    except sqlite3.DatabaseError:
+        raise VaultUnreadable() from None
+    return row is not None
+
+
+def _required_meta(db: sqlite3.Connection, key: str) -> str:
+    value = index.get_meta(db, key)
+    if value is None:
+        raise VaultUnreadable()
+    return value
+
+
+def _acquire_lock(home: Path) -> FileLock:
+    lock = FileLock(home / "vault.lock", mode=files.PRIVATE_FILE)
+    try:
+        lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
+    except Timeout:
+        raise VaultBusy() from None
+    return lock

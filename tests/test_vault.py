@@ -1,0 +1,330 @@
+"""The vault through its Python API: layout, secrecy on disk, ingest, export, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from retention_agent import errors
+from retention_agent.vault import catalog
+from retention_agent.vault.cases import get_case, new_case
+from retention_agent.vault.ingest import ingest_contact, ingest_file
+from retention_agent.vault.vault import Vault
+from retention_agent.vault.vcard import Contact
+from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under
+
+SECRET_ALIAS = "Zebrafinke Ulvsdatter"
+SECRET_CONTENT = b"SYNTHETIC-HEALTH-NOTE: zebrafinke has asthma"
+
+
+@pytest.fixture
+def vault(vault_home: Path) -> Iterator[Vault]:
+    with Vault.init(vault_home, PASSPHRASE, NOW) as opened:
+        yield opened
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_layout_is_private(vault: Vault, vault_home: Path) -> None:
+    assert stat.S_IMODE(vault_home.stat().st_mode) == 0o700
+    for folder in ("blobs", "tmp"):
+        assert stat.S_IMODE((vault_home / folder).stat().st_mode) == 0o700
+    assert stat.S_IMODE((vault_home / "index.db").stat().st_mode) == 0o600
+    assert vault.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def test_init_twice_is_refused(vault: Vault, vault_home: Path) -> None:
+    vault.close()
+    with pytest.raises(errors.VaultAlreadyInitialised):
+        Vault.init(vault_home, PASSPHRASE, NOW)
+
+
+def test_open_without_init(vault_home: Path) -> None:
+    with pytest.raises(errors.VaultNotInitialised):
+        Vault.open(vault_home, PASSPHRASE)
+
+
+def test_corrupt_index_is_a_clear_error(vault: Vault, vault_home: Path) -> None:
+    vault.close()
+    (vault_home / "index.db").write_bytes(b"this is not sqlite" * 100)
+    for wal in ("index.db-wal", "index.db-shm"):
+        (vault_home / wal).unlink(missing_ok=True)
+    with pytest.raises(errors.VaultUnreadable):
+        Vault.open(vault_home, PASSPHRASE)
+
+
+def test_nothing_identifying_is_stored_in_clear(
+    vault: Vault, vault_home: Path, tmp_path: Path
+) -> None:
+    case_id = add_case(vault, alias=SECRET_ALIAS)
+    original = write(tmp_path / "zebrafinke-matchpapir.pdf", SECRET_CONTENT)
+    ingest_file(
+        vault,
+        case_id=case_id,
+        kind="match_paper",
+        source=original,
+        position=1,
+        now=NOW,
+        keep_original=False,
+    )
+    ingest_contact(
+        vault,
+        case_id=case_id,
+        contact=Contact(name=SECRET_ALIAS, phone="+45 00 00 00 01", relation="child"),
+        now=NOW,
+    )
+    vault.close()
+    everything = all_bytes_under(vault_home)
+    for needle in (b"Zebrafinke", b"zebrafinke", b"asthma", b"00 00 00 01"):
+        assert needle not in everything
+    names = [p.name for p in (vault_home / "blobs").iterdir()]
+    assert len(names) == 2
+    assert all(len(name) == 32 and int(name, 16) >= 0 for name in names)
+
+
+def test_ingest_removes_original_only_after_verified_copy(vault: Vault, tmp_path: Path) -> None:
+    case_id = add_case(vault)
+    original = write(tmp_path / "photo.jpg", os.urandom(100_000))
+    data = original.read_bytes()
+    result = ingest_file(
+        vault,
+        case_id=case_id,
+        kind="photo",
+        source=original,
+        position=1,
+        now=NOW,
+        keep_original=False,
+    )
+    assert result.original_removed
+    assert not original.exists()
+    out = tmp_path / "out"
+    out.mkdir()
+    exported = catalog.export_item(vault, result.item_id, out)
+    assert exported.read_bytes() == data
+    assert exported.name == "photo.jpg"
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+
+
+def test_keep_original(vault: Vault, tmp_path: Path) -> None:
+    case_id = add_case(vault)
+    original = write(tmp_path / "chat.txt", b"hej")
+    result = ingest_file(
+        vault,
+        case_id=case_id,
+        kind="message",
+        source=original,
+        position=1,
+        now=NOW,
+        keep_original=True,
+    )
+    assert not result.original_removed
+    assert original.read_bytes() == b"hej"
+
+
+def test_empty_file_is_allowed(vault: Vault, tmp_path: Path) -> None:
+    case_id = add_case(vault)
+    result = ingest_file(
+        vault,
+        case_id=case_id,
+        kind="message",
+        source=write(tmp_path / "empty.txt", b""),
+        position=1,
+        now=NOW,
+        keep_original=True,
+    )
+    assert catalog.get_item(vault, result.item_id).size == 0
+
+
+def test_listing_decrypts_names_and_contacts(vault: Vault, tmp_path: Path) -> None:
+    case_id = add_case(vault)
+    ingest_contact(
+        vault, case_id=case_id, contact=Contact(name="Forælder B", relation="parent"), now=NOW
+    )
+    ingest_file(
+        vault,
+        case_id=case_id,
+        kind="photo",
+        source=write(tmp_path / "a.jpg", b"x"),
+        position=1,
+        now=NOW,
+        keep_original=True,
+    )
+    items = catalog.list_items(vault, case_id=case_id)
+    assert [(i.kind, i.name) for i in items] == [("contact", "Forælder B.vcf"), ("photo", "a.jpg")]
+    assert items[0].contacts[0]["relation"] == "parent"
+    assert items[1].original == str(tmp_path / "a.jpg")
+    assert items[1].fingerprint
+    assert len(items[1].fingerprint) == 64
+    assert catalog.list_items(vault, kind="photo") == [items[1]]
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda p: p / "missing.jpg", errors.SourceMissing),
+        (lambda p: (p / "folder").mkdir() or p / "folder", errors.SourceIsDirectory),
+        (
+            lambda p: (p / "link").symlink_to(write(p / "real.jpg", b"x")) or p / "link",
+            errors.SourceIsSymlink,
+        ),
+        (lambda p: os.mkfifo(p / "fifo") or p / "fifo", errors.SourceIsSpecial),
+    ],
+    ids=["missing", "directory", "symlink", "fifo"],
+)
+def test_bad_sources_are_refused_without_damage(
+    vault: Vault, tmp_path: Path, make, error: type[errors.RetentionError]
+) -> None:
+    case_id = add_case(vault)
+    source = make(tmp_path)
+    with pytest.raises(error) as raised:
+        ingest_file(
+            vault,
+            case_id=case_id,
+            kind="photo",
+            source=source,
+            position=3,
+            now=NOW,
+            keep_original=False,
+        )
+    assert raised.value.fields == {"position": 3}
+    assert list((vault.home / "blobs").iterdir()) == []
+    assert list((vault.home / "tmp").iterdir()) == []
+    if error is errors.SourceIsSymlink:
+        assert (tmp_path / "real.jpg").read_bytes() == b"x"
+
+
+def test_file_larger_than_free_space_is_refused_cleanly(vault: Vault, tmp_path: Path) -> None:
+    case_id = add_case(vault)
+    huge = tmp_path / "huge.bin"
+    with huge.open("wb") as handle:  # sparse: costs no real space
+        handle.truncate(shutil.disk_usage(tmp_path).free + (1 << 30))
+    with pytest.raises(errors.DiskFull):
+        ingest_file(
+            vault,
+            case_id=case_id,
+            kind="photo",
+            source=huge,
+            position=1,
+            now=NOW,
+            keep_original=False,
+        )
+    assert huge.exists()
+    assert list((vault.home / "blobs").iterdir()) == []
+    assert list((vault.home / "tmp").iterdir()) == []
+    assert catalog.list_items(vault) == []
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
+def test_damaged_blob_is_an_integrity_error_naming_the_item(
+    vault: Vault, tmp_path: Path, damage: str
+) -> None:
+    case_id = add_case(vault)
+    result = ingest_file(
+        vault,
+        case_id=case_id,
+        kind="photo",
+        source=write(tmp_path / "a.jpg", os.urandom(50_000)),
+        position=1,
+        now=NOW,
+        keep_original=True,
+    )
+    (blob,) = (vault.home / "blobs").iterdir()
+    data = bytearray(blob.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 1
+        blob.write_bytes(bytes(data))
+    elif damage == "truncate":
+        blob.write_bytes(bytes(data[:-100]))
+    else:
+        blob.unlink()
+    out = tmp_path / "out"
+    out.mkdir()
+    expected = errors.BlobMissing if damage == "delete" else errors.IntegrityError
+    with pytest.raises(expected) as raised:
+        catalog.export_item(vault, result.item_id, out)
+    assert raised.value.fields == {"item": result.item_id}
+    assert list(out.iterdir()) == []  # no partial plaintext left behind
+
+
+def test_export_refuses_to_overwrite_and_needs_a_folder(vault: Vault, tmp_path: Path) -> None:
+    case_id = add_case(vault)
+    result = ingest_file(
+        vault,
+        case_id=case_id,
+        kind="photo",
+        source=write(tmp_path / "a.jpg", b"new"),
+        position=1,
+        now=NOW,
+        keep_original=True,
+    )
+    with pytest.raises(errors.TargetExists):
+        catalog.export_item(vault, result.item_id, tmp_path)
+    assert (tmp_path / "a.jpg").read_bytes() == b"new"
+    with pytest.raises(errors.TargetNotDirectory):
+        catalog.export_item(vault, result.item_id, tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    "name", ["../../evil.jpg", "..\\..\\evil.jpg", "/etc/evil.jpg", "..", ".hidden"]
+)
+def test_export_never_writes_outside_the_folder(name: str, tmp_path: Path) -> None:
+    safe = catalog.safe_name(name, fallback="item.bin")
+    assert "/" not in safe
+    assert "\\" not in safe
+    assert safe not in ("..", ".")
+    assert not safe.startswith(".")
+
+
+def test_unknown_case_and_item(vault: Vault, tmp_path: Path) -> None:
+    with pytest.raises(errors.UnknownCase):
+        get_case(vault, "nope00")
+    with pytest.raises(errors.UnknownCase):
+        ingest_file(
+            vault,
+            case_id="nope00",
+            kind="photo",
+            source=write(tmp_path / "a", b"x"),
+            position=1,
+            now=NOW,
+            keep_original=False,
+        )
+    assert (tmp_path / "a").exists()
+    with pytest.raises(errors.UnknownItem):
+        catalog.export_item(vault, "deadbeef", tmp_path)
+
+
+def test_cases_remember_their_policy(vault: Vault) -> None:
+    case_id = new_case(
+        vault,
+        alias="Barn A",
+        start=dt.date(2026, 3, 1),
+        policy_id="hjem-til-os",
+        policy_version="1",
+        policy_text="# policy text\n",
+        now=NOW,
+    )
+    record = get_case(vault, case_id)
+    assert (record.alias, record.policy_version, record.policy_text) == (
+        "Barn A",
+        "1",
+        "# policy text\n",
+    )
+
+
+def test_index_is_a_real_sqlite_file(vault: Vault, vault_home: Path) -> None:
+    add_case(vault)
+    vault.close()
+    connection = sqlite3.connect(vault_home / "index.db")
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert {"meta", "keys", "cases", "items"} <= tables
