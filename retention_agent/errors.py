@@ -162,3 +162,70 @@ class WrongKey(RetentionError):
         "another vault. Nothing was changed."
     )
     exit_code = ExitCode.KEY
+
+
+class DecisionAlreadyRecorded(RetentionError):
+    message = N_(
+        "Case {case} already has a decision recorded ({decision}); it cannot be changed here. "
+        "Ask your Red Barnet contact person if it was a mistake."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class CaseAlreadyEnded(RetentionError):
+    message = N_(
+        "Case {case} counts as ended since {date} because no decision was recorded in time; "
+        "it can no longer be continued."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class BadEndDate(RetentionError):
+    message = N_("The end date must be between the match date ({start}) and today ({today}).")
+    exit_code = ExitCode.INPUT
+
+
+class CaseNotEnded(RetentionError):
+    message = N_(
+        "Case {case} has not ended, so there is no photo export to record. "
+        "Record the ending first with 'retention case end'."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class ExportAlreadyRecorded(RetentionError):
+    message = N_("The photo export for case {case} is already recorded as {outcome}.")
+    exit_code = ExitCode.REFUSED
+
+
+class HoldTooLong(RetentionError):
+    message = N_("A hold can last at most until {latest} under the policy of case {case}.")
+    exit_code = ExitCode.INPUT
+
+
+class HoldInPast(RetentionError):
+    message = N_("A hold must last until a day after today ({today}).")
+    exit_code = ExitCode.INPUT
+
+
+class HoldNeedsReason(RetentionError):
+    message = N_("A hold needs a reason (--reason); it is stored encrypted.")
+    exit_code = ExitCode.INPUT
+
+
+class NoActiveHold(RetentionError):
+    message = N_("Case {case} has no active hold.")
+    exit_code = ExitCode.REFUSED
+
+
+class UnknownChecklistPlace(RetentionError):
+    message = N_("'{place}' is not on the checklist. The places are: {places}.")
+    exit_code = ExitCode.INPUT
+
+
+class ReceiptsBroken(RetentionError):
+    message = N_(
+        "The receipt log has been changed or damaged from receipt number {seq} on; "
+        "it can no longer be trusted."
+    )
+    exit_code = ExitCode.INTEGRITY

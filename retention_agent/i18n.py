@@ -88,10 +88,10 @@ def format_size(size: int) -> str:
     from babel.numbers import format_decimal
 
     value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024:
-            break
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    step = 0
+    while value >= 1024 and step < len(units) - 1:
         value /= 1024
-    else:
-        unit = "TiB"
+        step += 1
+    unit = units[step]
     return f"{format_decimal(round(value, 1), locale=_BABEL_LOCALE[current_language()])} {unit}"

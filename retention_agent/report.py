@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 
-from retention_agent.policy.loader import default_policy, load_policy_text
+from retention_agent.enforce import assess, case_facts, pending, policy_of
+from retention_agent.lifecycle import checklist_done
+from retention_agent.policy.assessment import CaseAssessment, Decision
+from retention_agent.policy.facts import CaseFacts, Hold
+from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import Policy
 from retention_agent.vault import recovery
 from retention_agent.vault.cases import list_cases
@@ -19,10 +22,14 @@ from retention_agent.vault.vault import Vault
 @dataclass(frozen=True)
 class CaseStatus:
     case: CaseRecord
+    facts: CaseFacts
     policy: Policy
-    year_end: dt.date
-    days_left: int  # negative once the year has ended
+    assessment: CaseAssessment
+    next: tuple[Decision, ...]  # overdue deletions first, then everything from today on
+    days_left: int  # until the year end; negative once it has passed
     items: dict[str, int]
+    checklist: dict[str, dt.date]  # places outside the vault recorded as cleaned up
+    holds: tuple[Hold, ...]  # those still protecting the case today
 
 
 @dataclass(frozen=True)
@@ -35,12 +42,6 @@ class Status:
     problems: tuple[tuple[str, str], ...]
 
 
-@cache
-def case_policy(text: str) -> Policy:
-    """The policy a case was created under (stored with it), parsed once per process."""
-    return load_policy_text(text, "case policy")
-
-
 def build_status(vault: Vault, now: dt.datetime) -> Status:
     today = now.date()
     counts = Counter(
@@ -49,15 +50,19 @@ def build_status(vault: Vault, now: dt.datetime) -> Status:
     )
     cases = []
     for record in list_cases(vault):
-        policy = case_policy(record.policy_text)
-        year_end = policy.timing.year.after(record.start)
+        facts = case_facts(vault, record.id)
+        assessment = assess(vault, record, today)
         cases.append(
             CaseStatus(
                 case=record,
-                policy=policy,
-                year_end=year_end,
-                days_left=(year_end - today).days,
+                facts=facts,
+                policy=policy_of(record),
+                assessment=assessment,
+                next=pending(assessment, today),
+                days_left=(assessment.year_end - today).days,
                 items={kind: counts[(record.id, kind)] for kind in KINDS},
+                checklist=checklist_done(vault, record.id),
+                holds=tuple(h for h in facts.holds if h.until >= today),
             )
         )
     return Status(

@@ -243,6 +243,31 @@ class TestSecretServiceStore(KekStoreContract):
             open_store(vault_home, VAULT_ID, "keyring", PassphraseSource())
 
 
+def lock_default_collection() -> None:
+    import secretstorage
+
+    connection = secretstorage.dbus_init()
+    try:
+        secretstorage.get_default_collection(connection).lock()
+    finally:
+        connection.close()
+
+
+def test_a_locked_secret_service(
+    secret_service_bus: str, vault_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Locked with no one to type the password (no prompter here): in use, the store says
+    so; at init, the key file is used instead."""
+    keyring.set_keyring(SecretService.Keyring())
+    store = new_store(vault_home, VAULT_ID, PassphraseSource())
+    store.store(1, kek(1))
+    lock_default_collection()
+    with pytest.raises(KeyringUnavailable):
+        store.load(1)
+    monkeypatch.setenv(PASSPHRASE_ENV, TEST_PASSPHRASE)
+    assert new_store(vault_home / "second", "f" * 32, PassphraseSource()).kind == "keyfile"
+
+
 # --- which keyring is used --------------------------------------------------------------
 
 

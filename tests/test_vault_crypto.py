@@ -38,7 +38,8 @@ def test_round_trip_at_chunk_boundaries(size: int) -> None:
     plaintext = os.urandom(size)
     blob, _ = encrypt(plaintext, key)
     assert blob[:4] == b"RAVB"
-    assert plaintext not in blob[crypto.HEADER_SIZE :] or size == 0
+    if size >= 16:  # a shorter string can turn up in random bytes by chance
+        assert plaintext[:16] not in blob
     assert decrypt(blob, key) == plaintext
 
 

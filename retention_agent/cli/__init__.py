@@ -57,7 +57,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from retention_agent.cli import case_cmds, demo_cmd, item_cmds, status_cmd
+    from retention_agent.cli import case_cmds, demo_cmd, item_cmds, retention_cmds, status_cmd
 
     for command in (
         item_cmds.init,
@@ -67,6 +67,12 @@ def _register() -> None:
         item_cmds.list_command,
         item_cmds.open_item,
         status_cmd.status,
+        retention_cmds.plan,
+        retention_cmds.apply,
+        retention_cmds.receipts,
+        retention_cmds.hold,
+        retention_cmds.release,
+        retention_cmds.checklist,
         demo_cmd.demo,
     ):
         cli.add_command(command)

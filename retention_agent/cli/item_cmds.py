@@ -146,7 +146,7 @@ def contact_add(
 
     \b
     Example:
-        retention contact add --case 4f2a9b --name "Forælder B" --phone "+45 00 00 00 00" --relation parent
+        retention contact add --case 4f2a9b --name "Forælder B" --relation parent
     """
     if not name.strip():
         raise ContactNeedsName()

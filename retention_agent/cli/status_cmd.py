@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from retention_agent.cli.common import (
@@ -12,9 +14,22 @@ from retention_agent.cli.common import (
     now,
 )
 from retention_agent.cli.session import open_vault
-from retention_agent.cli.texts import kind_count, problem_label, relative_days
+from retention_agent.cli.texts import (
+    action_label,
+    decision_json,
+    kind_count,
+    kinds_label,
+    phase_label,
+    problem_label,
+    relative_days,
+)
 from retention_agent.i18n import _, current_language, format_date
-from retention_agent.report import Status, build_status
+from retention_agent.lifecycle import CHECKLIST
+from retention_agent.policy.engine import RESUME_VIA_CONTACT_PERSON
+from retention_agent.report import CaseStatus, Status, build_status
+
+# The status shows the first few coming actions; ``retention plan`` shows them all.
+NEXT_SHOWN = 4
 
 
 @click.command(cls=TranslatedCommand)
@@ -42,20 +57,44 @@ def to_json(report: Status) -> dict[str, object]:
         "today": report.today.isoformat(),
         "key": {"kind": report.key_kind, "location": report.key_location},
         "policy": {"id": report.installed_policy.id, "version": report.installed_policy.version},
-        "cases": [
-            {
-                "id": case.case.id,
-                "alias": case.case.alias,
-                "start": case.case.start.isoformat(),
-                "year_end": case.year_end.isoformat(),
-                "days_left": case.days_left,
-                "items": case.items,
-                "policy": {"id": case.policy.id, "version": case.policy.version},
-            }
-            for case in report.cases
-        ],
+        "cases": [_case_json(case, report.today) for case in report.cases],
         "problems": [{"item": item, "problem": code} for item, code in report.problems],
     }
+
+
+def _case_json(case: CaseStatus, today: dt.date) -> dict[str, object]:
+    facts, assessment = case.facts, case.assessment
+    return {
+        "id": case.case.id,
+        "alias": case.case.alias,
+        "start": case.case.start.isoformat(),
+        "year_end": assessment.year_end.isoformat(),
+        "days_left": case.days_left,
+        "items": case.items,
+        "policy": {"id": case.policy.id, "version": case.policy.version},
+        "phase": assessment.phase,
+        "decision": facts.decision,
+        "decided_on": _iso(facts.decided_on),
+        "ended_on": _iso(assessment.ended),
+        "initiated_by": facts.initiated_by,
+        "assumed_end": _iso(assessment.assumed_end),
+        "export": facts.export_outcome,
+        "holds": [{"placed_on": _iso(h.placed_on), "until": _iso(h.until)} for h in case.holds],
+        "next": [decision_json(d) for d in case.next],
+        "checklist": (
+            {place: _iso(case.checklist.get(place)) for place in CHECKLIST}
+            if _has_ended(case, today)
+            else None
+        ),
+    }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _has_ended(case: CaseStatus, today: dt.date) -> bool:
+    return case.assessment.ended is not None and case.assessment.ended <= today
 
 
 def render(report: Status) -> None:
@@ -72,27 +111,7 @@ def render(report: Status) -> None:
     if not report.cases:
         click.echo(_("No cases yet. Start one with 'retention case new'."))
     for case in report.cases:
-        click.echo("")
-        click.echo(
-            _("Case {case} – {alias}").format(case=case.case.id, alias=case.case.alias or "—")
-        )
-        click.echo("  " + _("Match date: {date}").format(date=format_date(case.case.start)))
-        click.echo(
-            "  "
-            + _("The Hjem til Os year ends: {date} ({relative})").format(
-                date=format_date(case.year_end), relative=relative_days(case.days_left)
-            )
-        )
-        click.echo(
-            "  "
-            + _("Policy: {policy}, version {version} ({label})").format(
-                policy=case.policy.id,
-                version=case.policy.version,
-                label=case.policy.label.text(language),
-            )
-        )
-        held = [kind_count(kind, count) for kind, count in case.items.items() if count]
-        click.echo("  " + _("Held: {items}").format(items=", ".join(held) or _("nothing")))
+        _render_case(case, report.today)
     click.echo("")
     if not report.problems:
         click.echo(_("Problems: none."))
@@ -100,3 +119,74 @@ def render(report: Status) -> None:
         click.echo(
             _("Problem: item {item}: {problem}").format(item=item, problem=problem_label(code))
         )
+
+
+def _render_case(case: CaseStatus, today: dt.date) -> None:
+    language = current_language()
+    facts, assessment = case.facts, case.assessment
+    line = _line
+    click.echo("")
+    click.echo(_("Case {case} – {alias}").format(case=case.case.id, alias=case.case.alias or "—"))
+    line(_("Match date: {date}").format(date=format_date(case.case.start)))
+    line(
+        _("The Hjem til Os year ends: {date} ({relative})").format(
+            date=format_date(assessment.year_end), relative=relative_days(case.days_left)
+        )
+    )
+    line(_("Phase: {phase}").format(phase=phase_label(assessment.phase)))
+    line(_decision_text(case, today))
+    for hold in case.holds:
+        line(
+            _("Hold (C2): nothing is deleted until after {until} (placed {placed}).").format(
+                until=format_date(hold.until), placed=format_date(hold.placed_on)
+            )
+        )
+    policy_line = _("Policy: {policy}, version {version} ({label})").format(
+        policy=case.policy.id, version=case.policy.version, label=case.policy.label.text(language)
+    )
+    line(policy_line)
+    held = [kind_count(kind, count) for kind, count in case.items.items() if count]
+    line(_("Held: {items}").format(items=", ".join(held) or _("nothing")))
+    if case.next:
+        line(_("Next:"))
+    for decision in case.next[:NEXT_SHOWN]:
+        due = _("now") if decision.due < today else format_date(decision.due)
+        kinds = f" – {kinds_label(decision.kinds)}" if decision.kinds else ""
+        line(f"  {due}: {action_label(decision.action)}{kinds} ({decision.rule})")
+    if len(case.next) > NEXT_SHOWN:
+        line("  " + _("… 'retention plan --case {case}' shows all.").format(case=case.case.id))
+    if _has_ended(case, today):
+        done = len(case.checklist)
+        line(
+            _(
+                "Outside the vault: {done} of {total} places checked. "
+                "'retention checklist --case {case}' shows them."
+            ).format(done=done, total=len(CHECKLIST), case=case.case.id)
+        )
+    if facts.decision == "end" and facts.initiated_by == "volunteers":
+        line(_(RESUME_VIA_CONTACT_PERSON))
+
+
+def _decision_text(case: CaseStatus, today: dt.date) -> str:
+    facts, assessment = case.facts, case.assessment
+    if facts.decision == "continue" and facts.decided_on is not None:
+        return _("Decision: continues privately (R1), recorded {date}.").format(
+            date=format_date(facts.decided_on)
+        )
+    if assessment.ended is not None and facts.decision == "end":
+        return _("Decision: the relationship ended on {date} (R2).").format(
+            date=format_date(assessment.ended)
+        )
+    if assessment.ended is not None and assessment.ended <= today:
+        return _(
+            "Decision: none recorded, so the relationship counts as ended since {date} (R2)."
+        ).format(date=format_date(assessment.ended))
+    assumed = assessment.assumed_end or assessment.year_end
+    return _(
+        "Decision: none yet. Without one, the relationship counts as ended on {date} and "
+        "everything is then deleted (R2)."
+    ).format(date=format_date(assumed))
+
+
+def _line(text: str) -> None:
+    click.echo("  " + text)

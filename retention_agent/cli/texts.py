@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from retention_agent.i18n import N_, _, ngettext
+from retention_agent.policy.assessment import Decision
 
 _KINDS = {
     "match_paper": N_("match paper"),
@@ -44,3 +47,43 @@ def relative_days(days: int) -> str:
     if days > 0:
         return ngettext("in {n} day", "in {n} days", days).format(n=days)
     return ngettext("{n} day ago", "{n} days ago", -days).format(n=-days)
+
+
+_ACTIONS = {
+    "remind": N_("reminder"),
+    "offer_photo_export": N_("offer photos to family"),
+    "advise": N_("advice"),
+    "delete": N_("delete"),
+}
+
+_PHASES = {
+    "active": N_("the Hjem til Os year is running"),
+    "decision_due": N_("the year is over: a decision is needed"),
+    "private": N_("continued privately"),
+    "ending": N_("ended: data is being deleted"),
+    "closed": N_("closed: everything is deleted"),
+}
+
+
+def action_label(action: str) -> str:
+    return _(_ACTIONS[action])
+
+
+def phase_label(phase: str) -> str:
+    return _(_PHASES[phase])
+
+
+def kinds_label(kinds: Sequence[str]) -> str:
+    return ", ".join(kind_label(kind) for kind in kinds) or "—"
+
+
+def decision_json(decision: Decision) -> dict[str, object]:
+    return {
+        "date": decision.due.isoformat(),
+        "action": decision.action,
+        "kinds": list(decision.kinds),
+        "rule": decision.rule,
+        "items": list(decision.items),
+        "held_until": decision.held_until.isoformat() if decision.held_until else None,
+        "reason": _(decision.reason),
+    }

@@ -20,7 +20,7 @@ from retention_agent.demo import synthetic
 from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import N_, Language, _, format_date
 
-DEMO_PASSPHRASE = "demo-only-passphrase"
+DEMO_PASSPHRASE = "demo-only-passphrase"  # noqa: S105 - protects synthetic data only
 DEMO_START = dt.date(2026, 3, 1)
 Echo = Callable[[str], None]
 

@@ -62,6 +62,41 @@ CREATE TABLE items (
     state TEXT NOT NULL CHECK (state IN ('unverified', 'live')),
     sealed BLOB NOT NULL            -- {name, original, fingerprint, contacts?}
 ) STRICT;
+
+-- C2 holds; the reason is sealed under the case key.
+CREATE TABLE holds (
+    id INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    placed_on TEXT NOT NULL,
+    until TEXT NOT NULL,
+    released_on TEXT,
+    sealed BLOB
+) STRICT;
+
+-- A deletion in progress: what recovery needs to finish it (no personal data).
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY,
+    body TEXT NOT NULL,             -- JSON: case, rules, policy, items [{kind, size, blob}]
+    step TEXT NOT NULL CHECK (step IN ('keys_destroyed', 'blobs_removed', 'rotating')),
+    old_epoch INTEGER NOT NULL,
+    new_epoch INTEGER NOT NULL
+) STRICT;
+
+-- Append-only, hash-chained: each receipt's hash covers its body and the previous hash.
+CREATE TABLE receipts (
+    seq INTEGER PRIMARY KEY,
+    body TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+) STRICT;
+
+-- Places outside the vault the rules also cover, ticked off per case.
+CREATE TABLE checklist (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    place TEXT NOT NULL,
+    done_on TEXT NOT NULL,
+    PRIMARY KEY (case_id, place)
+) STRICT;
 """
 
 

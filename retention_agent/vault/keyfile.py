@@ -31,7 +31,7 @@ Every write replaces the whole file: a private temporary file in the same folder
 fsync, ``os.replace``, fsync of the folder. On POSIX the replaced file is then
 overwritten with zeros through a descriptor opened before the rename, so a destroyed KEK
 does not stay readable under the passphrase in the freed blocks (best effort: SSDs and
-copy-on-write file systems may keep old blocks; KEK rotation is what really protects).
+copy-on-write file systems may keep old blocks, which are then as safe as the passphrase).
 """
 
 from __future__ import annotations

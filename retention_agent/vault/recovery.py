@@ -5,24 +5,28 @@ Each step is idempotent, so a crash during recovery is repaired by the next open
 
 from __future__ import annotations
 
+import contextlib
+
 from retention_agent.errors import IntegrityError
-from retention_agent.vault import files
+from retention_agent.vault import deletion, files
 from retention_agent.vault.crypto import HEADER_SIZE
 from retention_agent.vault.ingest import settle_unverified
 from retention_agent.vault.vault import Vault
 
 
 def recover(vault: Vault) -> None:
+    # A deletion cut short is finished first: its items must not come back.
+    deletion.resume(vault)
     # Ciphertext of an ingest that never reached its rename.
     for part in vault.tmp.iterdir():
         files.remove_quietly(part)
     # Unverified rows: a crash hit between commit and read-back.
     unverified = vault.db.execute("SELECT id FROM items WHERE state = 'unverified'").fetchall()
     for row in unverified:
-        try:
+        # If it does not verify, settle_unverified removes every trace; the original is
+        # still where it was.
+        with contextlib.suppress(IntegrityError):
             settle_unverified(vault, row["id"])
-        except IntegrityError:
-            pass  # settle_unverified removed every trace of it: the original is still there
     # Blobs renamed into place whose index row was never committed.
     known = {row["blob"] for row in vault.db.execute("SELECT blob FROM items")}
     for blob in vault.blobs.iterdir():

@@ -146,6 +146,10 @@ class Vault:
             (key_id, self.wrap(key_id, data_key), self.epoch),
         )
 
+    def use_kek(self, epoch: int, kek: bytes) -> None:
+        """Switch to a rotated KEK once every wrapped key has been re-wrapped under it."""
+        self.epoch, self._kek = epoch, kek
+
     def fingerprinter(self) -> hmac.HMAC:
         return crypto.fingerprinter(self.unwrap(FINGERPRINT_KEY_ID))
 

@@ -1,0 +1,250 @@
+"""``plan``, ``apply``, ``receipts``, ``hold``, ``release`` and ``checklist``: seeing and
+carrying out what the rules say, and recording what the family did outside the vault."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from retention_agent.cli.common import (
+    DATE,
+    TranslatedCommand,
+    common_options,
+    emit_json,
+    json_option,
+    now,
+    option,
+)
+from retention_agent.cli.session import open_vault
+from retention_agent.cli.texts import action_label, decision_json, kinds_label
+from retention_agent.enforce import apply_due, assess, due_deletions, pending
+from retention_agent.errors import ExitCode, ReceiptsBroken
+from retention_agent.i18n import _, format_date, format_size, ngettext
+from retention_agent.lifecycle import (
+    CHECKLIST,
+    checklist_done,
+    mark_checklist,
+    place_hold,
+    release_hold,
+)
+from retention_agent.vault import receipts as receipt_log
+from retention_agent.vault.cases import get_case, list_cases
+
+
+@click.command(cls=TranslatedCommand)
+@option("--case", "case_id", help="Only this case.")
+@json_option
+@common_options
+def plan(case_id: str | None, as_json: bool) -> None:
+    """Show the whole timeline from today: every reminder, offer and deletion, with its
+    date, the kinds it concerns and the rule behind it. Changes nothing.
+
+    \b
+    Example:
+        retention plan
+        RETENTION_NOW=2027-02-01 retention plan --case 4f2a9b --json
+    """
+    today = now().date()
+    with open_vault() as vault:
+        cases = [get_case(vault, case_id)] if case_id else list_cases(vault)
+        timelines = [(case, pending(assess(vault, case, today), today)) for case in cases]
+    if as_json:
+        emit_json(
+            [
+                {"case": case.id, "next": [decision_json(d) for d in decisions]}
+                for case, decisions in timelines
+            ]
+        )
+        return
+    for case, decisions in timelines:
+        click.echo(_("Case {case} – {alias}").format(case=case.id, alias=case.alias or "—"))
+        if not decisions:
+            click.echo("  " + _("Nothing more is planned."))
+        for decision in decisions:
+            click.echo(
+                f"  {format_date(decision.due):<18} {action_label(decision.action):<22} "
+                f"{kinds_label(decision.kinds):<34} ({decision.rule})"
+            )
+            click.echo(f"  {'':<18} {_(decision.reason)}")
+
+
+@click.command(cls=TranslatedCommand)
+@option("--dry-run", is_flag=True, help="Only show what would be deleted.")
+@json_option
+@common_options
+def apply(dry_run: bool, as_json: bool) -> None:
+    """Carry out every deletion that is due today: keys destroyed, encrypted files
+    removed, the vault key rotated, a receipt written.
+
+    \b
+    Example:
+        retention apply --dry-run
+        retention apply
+    """
+    moment = now()
+    with open_vault() as vault:
+        if dry_run:
+            due = due_deletions(vault, moment.date())
+            if as_json:
+                emit_json(
+                    [
+                        {
+                            "case": d.case_id,
+                            "items": list(d.request.item_ids),
+                            "kinds": list(d.kinds),
+                            "rules": list(d.request.rules),
+                        }
+                        for d in due
+                    ]
+                )
+                return
+            if not due:
+                click.echo(_("Nothing is due for deletion today."))
+            for d in due:
+                click.echo(
+                    ngettext(
+                        "Would delete: case {case}: {count} item ({kinds}) under {rules}.",
+                        "Would delete: case {case}: {count} items ({kinds}) under {rules}.",
+                        len(d.request.item_ids),
+                    ).format(
+                        case=d.case_id,
+                        count=len(d.request.item_ids),
+                        kinds=kinds_label(d.kinds),
+                        rules=", ".join(d.request.rules),
+                    )
+                )
+            return
+        done = apply_due(vault, moment)
+    if as_json:
+        emit_json([receipt_json(r) for r in done])
+        return
+    if not done:
+        click.echo(_("Nothing is due for deletion today."))
+    for receipt in done:
+        click.echo(describe_receipt(receipt))
+
+
+@click.command(cls=TranslatedCommand)
+@json_option
+@common_options
+def receipts(as_json: bool) -> None:
+    """Show the deletion receipts, oldest first, and check that the log is intact.
+
+    \b
+    Example:
+        retention receipts
+    """
+    with open_vault() as vault:
+        log = receipt_log.all_receipts(vault.db)
+        broken = receipt_log.first_broken(vault.db)
+    if as_json:
+        emit_json({"receipts": [receipt_json(r) for r in log], "intact": broken is None})
+    else:
+        if not log:
+            click.echo(_("No receipts yet: nothing has been deleted."))
+        for receipt in log:
+            click.echo(describe_receipt(receipt))
+    if broken is not None:
+        error = ReceiptsBroken(seq=broken)
+        click.echo(_("Error: {message}").format(message=error.user_text()), err=True)
+        click.get_current_context().exit(ExitCode.INTEGRITY)
+
+
+def receipt_json(receipt: receipt_log.Receipt) -> dict[str, object]:
+    return {
+        "seq": receipt.seq,
+        **receipt.body,
+        "prev_hash": receipt.prev_hash,
+        "hash": receipt.hash,
+    }
+
+
+def describe_receipt(receipt: receipt_log.Receipt) -> str:
+    body = receipt.body
+    date = format_date(dt.date.fromisoformat(body["date"]))
+    if body["type"] == "checklist":
+        return _("#{seq} {date}: case {case}: cleaned up outside the vault: {place}").format(
+            seq=receipt.seq, date=date, case=body["case"], place=_(CHECKLIST[body["place"]])
+        )
+    parts = ", ".join(
+        f"{kinds_label((kind,))} ×{entry['count']} ({format_size(entry['bytes'])})"
+        for kind, entry in body["kinds"].items()
+    )
+    return _(
+        "#{seq} {date}: case {case}: deleted {parts} under {rules} (policy {version}); "
+        "keys destroyed, files removed, vault key rotated."
+    ).format(
+        seq=receipt.seq,
+        date=date,
+        case=body["case"],
+        parts=parts,
+        rules=", ".join(body["rules"]),
+        version=body["policy"]["version"],
+    )
+
+
+@click.command(cls=TranslatedCommand)
+@option("--case", "case_id", required=True, help="The case.")
+@option("--until", required=True, type=DATE, help="The last day nothing may be deleted.")
+@option(
+    "--reason", required=True, help="Why (stored encrypted), e.g. a concern reported to Red Barnet."
+)
+@common_options
+def hold(case_id: str, until: dt.date, reason: str) -> None:
+    """Keep everything in a case until a date, e.g. while a concern you passed on to your
+    Red Barnet contact person is looked into (C2). Lasts at most as long as the policy allows.
+
+    \b
+    Example:
+        retention hold --case 4f2a9b --until 2027-06-01 --reason "Bekymring meldt til Red Barnet"
+    """
+    with open_vault() as vault:
+        place_hold(vault, case_id, now().date(), until, reason)
+    click.echo(
+        _("Nothing in case {case} will be deleted until after {date}.").format(
+            case=case_id, date=format_date(until)
+        )
+    )
+
+
+@click.command(cls=TranslatedCommand)
+@option("--case", "case_id", required=True, help="The case.")
+@common_options
+def release(case_id: str) -> None:
+    """End the holds on a case; postponed deletions become due again.
+
+    \b
+    Example:
+        retention release --case 4f2a9b
+    """
+    with open_vault() as vault:
+        release_hold(vault, case_id, now().date())
+    click.echo(_("The hold on case {case} has ended.").format(case=case_id))
+
+
+@click.command(cls=TranslatedCommand)
+@option("--case", "case_id", required=True, help="The case.")
+@option("--done", "mark_done", is_flag=True, help="Record the places named after it as done.")
+@click.argument("places", nargs=-1, type=click.Choice(list(CHECKLIST)), metavar="[PLACE]...")
+@common_options
+def checklist(case_id: str, mark_done: bool, places: tuple[str, ...]) -> None:
+    """The places outside the vault the rules also cover; record the ones you have cleaned
+    up. Each gets a receipt.
+
+    \b
+    Example:
+        retention checklist --case 4f2a9b
+        retention checklist --case 4f2a9b --done phone-contacts sms-chat
+    """
+    if places and not mark_done:
+        raise click.UsageError(_("Put --done before the places you have cleaned up."))
+    today = now().date()
+    with open_vault() as vault:
+        if places:
+            mark_checklist(vault, case_id, today, list(places))
+        done = checklist_done(vault, case_id)
+    for place, label in CHECKLIST.items():
+        mark = "x" if place in done else " "
+        when = f" ({format_date(done[place])})" if place in done else ""
+        click.echo(f"[{mark}] {place:<15} {_(label)}{when}")

@@ -1,0 +1,149 @@
+"""Recording what happened in a case: the family's decision (R1 continue / R2 end), the
+photo export outcome (R2b), holds (C2) and the checklist of places outside the vault.
+
+Plain Python over the vault; the CLI, the agent and the export wizard call these.
+Every function checks the facts first and changes nothing when they do not fit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from retention_agent import errors
+from retention_agent.enforce import case_facts, policy_of
+from retention_agent.i18n import N_
+from retention_agent.policy.engine import evaluate
+from retention_agent.policy.facts import CaseFacts, ExportOutcome, Initiator
+from retention_agent.vault import crypto, index, receipts
+from retention_agent.vault.cases import case_key_id, get_case
+from retention_agent.vault.vault import Vault
+
+# Places outside the vault the rules also cover (R2: contact details, messages and photos
+# wherever they are). Keys are stable ids; the labels are shown translated.
+CHECKLIST: dict[str, str] = {
+    "phone-contacts": N_("Contacts in your phones"),
+    "sms-chat": N_("SMS and chat threads (Messenger, WhatsApp, …)"),
+    "email": N_("E-mails and their attachments"),
+    "cloud-photos": N_("Photos in cloud libraries (iCloud, Google Photos, OneDrive, …)"),
+    "social-media": N_("Social media (posts, friendships, follows)"),
+}
+
+
+def record_continue(vault: Vault, case_id: str, today: dt.date) -> None:
+    """R1: the relationship continues privately after the Hjem til Os year."""
+    facts = _undecided(vault, case_id)
+    policy = policy_of(get_case(vault, case_id))
+    assessment = evaluate(facts, (), policy, today)
+    if assessment.assumed_end is not None and today > assessment.assumed_end:
+        raise errors.CaseAlreadyEnded(case=case_id, date=assessment.assumed_end.isoformat())
+    _update(vault, case_id, decision="continue", decided_on=today.isoformat())
+
+
+def record_end(
+    vault: Vault, case_id: str, today: dt.date, ended_on: dt.date, initiated_by: Initiator
+) -> None:
+    """R2: the relationship ended on ``ended_on`` (early, or at/after the year end)."""
+    facts = _undecided(vault, case_id)
+    if not facts.start <= ended_on <= today:
+        raise errors.BadEndDate(start=facts.start.isoformat(), today=today.isoformat())
+    _update(
+        vault,
+        case_id,
+        decision="end",
+        decided_on=today.isoformat(),
+        ended_on=ended_on.isoformat(),
+        initiated_by=initiated_by,
+    )
+
+
+def record_export_outcome(
+    vault: Vault, case_id: str, today: dt.date, outcome: ExportOutcome
+) -> None:
+    """R2b: the photos were sent to the child's family, or the family declined them."""
+    facts = case_facts(vault, case_id)
+    policy = policy_of(get_case(vault, case_id))
+    ended = evaluate(facts, (), policy, today).ended
+    if ended is None or ended > today:
+        raise errors.CaseNotEnded(case=case_id)
+    if facts.export_outcome is not None:
+        raise errors.ExportAlreadyRecorded(case=case_id, outcome=facts.export_outcome)
+    _update(vault, case_id, export_outcome=outcome, export_outcome_on=today.isoformat())
+
+
+def place_hold(vault: Vault, case_id: str, today: dt.date, until: dt.date, reason: str) -> None:
+    """C2: keep everything in the case until ``until`` (up to the policy's maximum)."""
+    policy = policy_of(get_case(vault, case_id))
+    if not reason.strip():
+        raise errors.HoldNeedsReason()
+    if until <= today:
+        raise errors.HoldInPast(today=today.isoformat())
+    latest = policy.timing.max_hold.after(today)
+    if until > latest:
+        raise errors.HoldTooLong(latest=latest.isoformat(), case=case_id)
+    key_id = case_key_id(case_id)
+    sealed = crypto.seal(vault.unwrap(key_id), vault.id, key_id, {"hold_reason": reason})
+    with index.transaction(vault.db):
+        vault.db.execute(
+            "INSERT INTO holds (case_id, placed_on, until, sealed) VALUES (?, ?, ?, ?)",
+            (case_id, today.isoformat(), until.isoformat(), sealed),
+        )
+
+
+def release_hold(vault: Vault, case_id: str, today: dt.date) -> None:
+    get_case(vault, case_id)
+    with index.transaction(vault.db):
+        released = vault.db.execute(
+            "UPDATE holds SET released_on = ? WHERE case_id = ? AND released_on IS NULL"
+            " AND until >= ?",
+            (today.isoformat(), case_id, today.isoformat()),
+        ).rowcount
+    if not released:
+        raise errors.NoActiveHold(case=case_id)
+
+
+def mark_checklist(vault: Vault, case_id: str, today: dt.date, places: list[str]) -> None:
+    """Record places outside the vault as cleaned up; each one also gets a receipt."""
+    get_case(vault, case_id)
+    for place in places:
+        if place not in CHECKLIST:
+            raise errors.UnknownChecklistPlace(place=place, places=", ".join(CHECKLIST))
+    with index.transaction(vault.db):
+        for place in places:
+            inserted = vault.db.execute(
+                "INSERT OR IGNORE INTO checklist (case_id, place, done_on) VALUES (?, ?, ?)",
+                (case_id, place, today.isoformat()),
+            ).rowcount
+            if inserted:
+                receipts.append(
+                    vault.db,
+                    {
+                        "type": "checklist",
+                        "date": today.isoformat(),
+                        "case": case_id,
+                        "place": place,
+                    },
+                )
+
+
+def checklist_done(vault: Vault, case_id: str) -> dict[str, dt.date]:
+    rows = vault.db.execute(
+        "SELECT place, done_on FROM checklist WHERE case_id = ?", (case_id,)
+    ).fetchall()
+    return {row["place"]: dt.date.fromisoformat(row["done_on"]) for row in rows}
+
+
+def _undecided(vault: Vault, case_id: str) -> CaseFacts:
+    facts = case_facts(vault, case_id)
+    if facts.decision is not None:
+        raise errors.DecisionAlreadyRecorded(case=case_id, decision=facts.decision)
+    return facts
+
+
+def _update(vault: Vault, case_id: str, **columns: str) -> None:
+    # Column names come from this module's own keyword arguments, never from input.
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    with index.transaction(vault.db):
+        vault.db.execute(
+            f"UPDATE cases SET {assignments} WHERE id = ?",  # noqa: S608
+            (*columns.values(), case_id),
+        )

@@ -1,0 +1,70 @@
+"""Deletion receipts: an append-only log in the index, hash-chained so that removing or
+editing an earlier receipt is evident.
+
+A receipt body is canonical JSON (sorted keys, no spaces) with no personal data: the case
+id (never the alias), dates, rule ids, the policy version, counts and bytes per kind and
+the method. ``hash = SHA-256(prev_hash | body)``; the first receipt's ``prev_hash`` is
+64 zeros.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Receipt:
+    seq: int
+    body: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def canonical(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, body_text: str) -> str:
+    return hashlib.sha256(f"{prev_hash}|{body_text}".encode()).hexdigest()
+
+
+def append(db: sqlite3.Connection, body: dict[str, Any]) -> Receipt:
+    """Add a receipt; call inside the transaction that makes its event final."""
+    last = db.execute("SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (1, GENESIS) if last is None else (last["seq"] + 1, last["hash"])
+    text = canonical(body)
+    digest = chain_hash(prev, text)
+    db.execute(
+        "INSERT INTO receipts (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)",
+        (seq, text, prev, digest),
+    )
+    return Receipt(seq, body, prev, digest)
+
+
+def all_receipts(db: sqlite3.Connection) -> list[Receipt]:
+    return [
+        Receipt(row["seq"], json.loads(row["body"]), row["prev_hash"], row["hash"])
+        for row in db.execute("SELECT * FROM receipts ORDER BY seq")
+    ]
+
+
+def first_broken(db: sqlite3.Connection) -> int | None:
+    """The sequence number of the first receipt that does not chain, or None if intact."""
+    expected_prev, expected_seq = GENESIS, 1
+    for row in db.execute("SELECT * FROM receipts ORDER BY seq"):
+        digest = chain_hash(row["prev_hash"], row["body"])
+        if (
+            row["seq"] != expected_seq
+            or not hmac.compare_digest(row["prev_hash"], expected_prev)
+            or not hmac.compare_digest(row["hash"], digest)
+        ):
+            return int(row["seq"])
+        expected_prev, expected_seq = row["hash"], expected_seq + 1
+    return None
