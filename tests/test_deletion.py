@@ -92,7 +92,8 @@ def test_deleted_item_leaves_nothing_on_disk(
     assert len(list((vault_home / "blobs").iterdir())) == 1
     # The old KEK is gone from the keyring; only the new epoch's remains.
     new_keks = _kek_entries(memory_keyring)
-    assert new_keks and new_keks.isdisjoint(old_keks)
+    assert new_keks
+    assert new_keks.isdisjoint(old_keks)
     assert old_kek_values.isdisjoint(memory_keyring.secrets.values())
     # And the survivor still decrypts under the rotated key.
     with Vault.open(vault_home, PASSPHRASE) as reopened:
@@ -125,10 +126,13 @@ def test_receipts_carry_no_personal_data_and_chain(vault: Vault, tmp_path: Path)
     delete_items(vault, _request(case_id, second), LATER)
     log = receipts.all_receipts(vault.db)
     assert [r.seq for r in log] == [1, 2]
-    assert log[0].prev_hash == receipts.GENESIS and log[1].prev_hash == log[0].hash
+    assert log[0].prev_hash == receipts.GENESIS
+    assert log[1].prev_hash == log[0].hash
     text = json.dumps([r.body for r in log])
-    assert "Hvalfanger" not in text and "Solsikke" not in text
-    assert log[0].body["case"] == case_id and log[0].body["rules"] == ["R3"]
+    assert "Hvalfanger" not in text
+    assert "Solsikke" not in text
+    assert log[0].body["case"] == case_id
+    assert log[0].body["rules"] == ["R3"]
     assert receipts.first_broken(vault.db) is None
 
 
