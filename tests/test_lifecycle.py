@@ -1,0 +1,196 @@
+"""Recording decisions, holds and exports, and applying the policy over a whole year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from retention_agent import errors
+from retention_agent.enforce import apply_due, assess, due_deletions
+from retention_agent.lifecycle import (
+    checklist_done,
+    mark_checklist,
+    place_hold,
+    record_continue,
+    record_end,
+    record_export_outcome,
+    release_hold,
+)
+from retention_agent.vault import catalog, receipts
+from retention_agent.vault.cases import get_case
+from retention_agent.vault.ingest import ingest_contact, ingest_file
+from retention_agent.vault.vault import Vault
+from retention_agent.vault.vcard import Contact
+from tests.support.vaults import NOW, PASSPHRASE, add_case
+
+START = dt.date(2026, 3, 1)
+YEAR_END = dt.date(2027, 3, 1)
+
+
+def at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def vault(vault_home: Path) -> Iterator[Vault]:
+    with Vault.init(vault_home, PASSPHRASE, NOW) as opened:
+        yield opened
+
+
+@pytest.fixture
+def case_id(vault: Vault, tmp_path: Path) -> str:
+    """A case holding one item of every kind, added on the match date."""
+    case = add_case(vault, start=START)
+    for name, kind in [("mp.pdf", "match_paper"), ("chat.txt", "message"), ("a.jpg", "photo")]:
+        (tmp_path / name).write_bytes(name.encode())
+        ingest_file(
+            vault,
+            case_id=case,
+            kind=kind,
+            source=tmp_path / name,
+            position=1,  # type: ignore[arg-type]
+            now=at(START),
+            keep_original=False,
+        )
+    ingest_contact(vault, case_id=case, contact=Contact(name="Forælder B"), now=at(START))
+    return case
+
+
+def kinds_left(vault: Vault, case_id: str) -> set[str]:
+    return {item.kind for item in catalog.list_items(vault, case_id=case_id)}
+
+
+def test_nothing_is_due_during_the_year(vault: Vault, case_id: str) -> None:
+    assert due_deletions(vault, YEAR_END - dt.timedelta(days=1)) == []
+    assert apply_due(vault, at(YEAR_END - dt.timedelta(days=1))) == []
+    assert kinds_left(vault, case_id) == {"match_paper", "message", "photo", "contact"}
+
+
+def test_continue_keeps_everything_but_the_match_paper(vault: Vault, case_id: str) -> None:
+    record_continue(vault, case_id, dt.date(2027, 2, 1))
+    assert apply_due(vault, at(dt.date(2027, 2, 1))) == []  # R3: not before the year end
+    (receipt,) = apply_due(vault, at(YEAR_END))
+    assert receipt.body["rules"] == ["R1"]
+    assert kinds_left(vault, case_id) == {"message", "photo", "contact"}
+    later = at(YEAR_END + dt.timedelta(days=400))
+    assert apply_due(vault, later) == []
+    assert assess(vault, get_case(vault, case_id), later.date()).phase == "private"
+
+
+def test_end_deletes_messages_at_once_and_photos_after_the_export(
+    vault: Vault, case_id: str
+) -> None:
+    ended = dt.date(2026, 9, 1)
+    record_end(vault, case_id, ended, ended, "child-family")
+    apply_due(vault, at(ended))
+    assert kinds_left(vault, case_id) == {"photo", "contact"}  # kept for the export (R2b)
+    record_export_outcome(vault, case_id, dt.date(2026, 9, 10), "done")
+    apply_due(vault, at(dt.date(2026, 9, 10)))
+    assert kinds_left(vault, case_id) == set()
+    assert get_case(vault, case_id).alias is None
+    assert assess(vault, get_case(vault, case_id), dt.date(2026, 9, 10)).phase == "closed"
+
+
+def test_export_window_closes_by_itself(vault: Vault, case_id: str) -> None:
+    record_end(vault, case_id, YEAR_END, YEAR_END, "other")
+    apply_due(vault, at(YEAR_END))
+    assert kinds_left(vault, case_id) == {"photo", "contact"}
+    apply_due(vault, at(YEAR_END + dt.timedelta(days=29)))
+    assert kinds_left(vault, case_id) == {"photo", "contact"}
+    apply_due(vault, at(YEAR_END + dt.timedelta(days=30)))
+    assert kinds_left(vault, case_id) == set()
+
+
+def test_no_decision_counts_as_ended_after_the_window(vault: Vault, case_id: str) -> None:
+    apply_due(vault, at(YEAR_END))
+    assert kinds_left(vault, case_id) == {"message", "photo", "contact"}
+    assessment = assess(vault, get_case(vault, case_id), START)
+    assert assessment.assumed_end == YEAR_END + dt.timedelta(days=30)
+    apply_due(vault, at(YEAR_END + dt.timedelta(days=30)))
+    assert kinds_left(vault, case_id) == {"photo", "contact"}
+    apply_due(vault, at(YEAR_END + dt.timedelta(days=60)))
+    assert kinds_left(vault, case_id) == set()
+    with pytest.raises(errors.CaseAlreadyEnded):
+        record_continue(vault, case_id, YEAR_END + dt.timedelta(days=61))
+
+
+def test_hold_postpones_every_deletion_until_released(vault: Vault, case_id: str) -> None:
+    place_hold(vault, case_id, dt.date(2027, 2, 1), dt.date(2027, 6, 1), "concern reported")
+    record_end(vault, case_id, YEAR_END, YEAR_END, "other")
+    assert apply_due(vault, at(dt.date(2027, 5, 1))) == []
+    assert len(kinds_left(vault, case_id)) == 4
+    release_hold(vault, case_id, dt.date(2027, 5, 2))
+    apply_due(vault, at(dt.date(2027, 5, 2)))
+    assert kinds_left(vault, case_id) == set()
+
+
+def test_hold_reason_is_sealed(vault: Vault, case_id: str) -> None:
+    place_hold(vault, case_id, START, dt.date(2026, 6, 1), "Bekymring om Solsikke")
+    raw = vault.db.execute("SELECT sealed FROM holds").fetchone()["sealed"]
+    assert b"Solsikke" not in raw
+
+
+@pytest.mark.parametrize(
+    ("until", "reason", "error"),
+    [
+        (dt.date(2026, 3, 1), "x", errors.HoldInPast),
+        (dt.date(2030, 1, 1), "x", errors.HoldTooLong),
+        (dt.date(2026, 6, 1), "  ", errors.HoldNeedsReason),
+    ],
+)
+def test_bad_holds_are_refused(
+    vault: Vault, case_id: str, until: dt.date, reason: str, error: type[errors.RetentionError]
+) -> None:
+    with pytest.raises(error):
+        place_hold(vault, case_id, START, until, reason)
+    assert vault.db.execute("SELECT COUNT(*) FROM holds").fetchone()[0] == 0
+
+
+def test_decision_rules(vault: Vault, case_id: str) -> None:
+    with pytest.raises(errors.BadEndDate):
+        record_end(vault, case_id, dt.date(2026, 5, 1), dt.date(2026, 6, 1), "other")
+    with pytest.raises(errors.BadEndDate):
+        record_end(vault, case_id, dt.date(2026, 5, 1), dt.date(2026, 2, 1), "other")
+    with pytest.raises(errors.CaseNotEnded):
+        record_export_outcome(vault, case_id, dt.date(2026, 5, 1), "done")
+    with pytest.raises(errors.NoActiveHold):
+        release_hold(vault, case_id, dt.date(2026, 5, 1))
+    record_end(vault, case_id, dt.date(2026, 5, 1), dt.date(2026, 5, 1), "volunteers")
+    with pytest.raises(errors.DecisionAlreadyRecorded):
+        record_continue(vault, case_id, dt.date(2026, 5, 2))
+    record_export_outcome(vault, case_id, dt.date(2026, 5, 2), "declined")
+    with pytest.raises(errors.ExportAlreadyRecorded):
+        record_export_outcome(vault, case_id, dt.date(2026, 5, 3), "done")
+    with pytest.raises(errors.UnknownCase):
+        record_continue(vault, "nope00", dt.date(2026, 5, 2))
+
+
+def test_checklist_is_recorded_with_receipts(vault: Vault, case_id: str) -> None:
+    mark_checklist(vault, case_id, dt.date(2027, 3, 2), ["phone-contacts", "sms-chat"])
+    mark_checklist(vault, case_id, dt.date(2027, 3, 3), ["sms-chat"])  # already done: no-op
+    assert checklist_done(vault, case_id) == {
+        "phone-contacts": dt.date(2027, 3, 2),
+        "sms-chat": dt.date(2027, 3, 2),
+    }
+    log = receipts.all_receipts(vault.db)
+    assert [(r.body["type"], r.body["place"]) for r in log] == [
+        ("checklist", "phone-contacts"),
+        ("checklist", "sms-chat"),
+    ]
+    with pytest.raises(errors.UnknownChecklistPlace):
+        mark_checklist(vault, case_id, dt.date(2027, 3, 2), ["the-attic"])
+
+
+def test_a_case_keeps_the_policy_it_was_created_under(vault: Vault, case_id: str) -> None:
+    """A newer policy text in the vault's future must not change this case: its stored
+    text is what the engine reads."""
+    stored = get_case(vault, case_id).policy_text
+    vault.db.execute(
+        "UPDATE cases SET policy_text = ? WHERE id = ?",
+        (stored.replace('year = "P1Y"', 'year = "P2Y"'), case_id),
+    )
+    assert 'year = "P1Y"' in stored
+    assert assess(vault, get_case(vault, case_id), START).year_end == dt.date(2028, 3, 1)
