@@ -275,7 +275,7 @@ def child_env(work: Path) -> dict[str, str]:
 
 
 def run_benchmark(
-    runner: Runner, work: Path, size: int, repeat: int
+    runner: Runner, work: Path, size: int, repeat: int, warmup: int
 ) -> tuple[list[Row], dict[str, ImportReport]]:
     source, copy, opened = work / "source.bin", work / "copy.bin", work / "opened"
     print(f"Generating {size / (1 << 20):.0f} MiB of seeded random data …", flush=True)
@@ -300,8 +300,14 @@ def run_benchmark(
     rows = {name: Row(label, []) for name, label in labels.items()}
     item_id = ""
     # Rounds interleave the commands, so drift (other load, a filling disk) hits all alike.
-    for round_number in range(1, repeat + 1):
-        print(f"Round {round_number}/{repeat} …", flush=True)
+    for round_number in range(1 - warmup, repeat + 1):
+        if round_number < 1:
+            print("Warm-up round (not counted) …", flush=True)
+        else:
+            print(f"Round {round_number}/{repeat} …", flush=True)
+        if round_number == 1:
+            for row in rows.values():
+                row.samples.clear()
         rows["floor"].samples.append(runner.sample(["true"]))
 
         rows["cp"].samples.append(runner.sample(["cp", source, copy]))
@@ -365,19 +371,27 @@ def print_report(
 ) -> None:
     print()
     print(f"{size / (1 << 20):.0f} MiB incompressible, median of {repeat}, {where}")
+    width = max(8, 5 * repeat - 1)
     header = (
         f"{'operation':<26} {'wall s':>7} {'cpu s':>6} {'MB/s':>7} {'peak RSS':>9}  "
-        f"{'runs (s)':<20} {'ratio':<26} {'target':<22} verdict"
+        f"{'runs (s)':<{width}} {'ratio':<26} {'target':<22} verdict"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
-        rate = f"{size / row.wall / 1e6:7.0f}" if row.label != "retention status" else f"{'—':>7}"
+        moves_data = row.label.startswith(("cp", "cat", "retention add", "retention open"))
+        rate = f"{size / row.wall / 1e6:7.0f}" if moves_data else f"{'—':>7}"
         runs = " ".join(f"{sample.wall:.2f}" for sample in row.samples)
         print(
             f"{row.label:<26} {row.wall:7.2f} {row.cpu:6.2f} {rate} {row.rss:6.1f} MiB  "
-            f"{runs:<20} {row.ratio:<26} {row.target:<22} {verdict(row)}"
+            f"{runs:<{width}} {row.ratio:<26} {row.target:<22} {verdict(row)}"
         )
+    print(
+        "wall and cpu s are medians, peak RSS the maximum over the runs. GNU cp copies in the\n"
+        "kernel (copy_file_range) and does not fsync; cat copies through user space; retention\n"
+        "add and open fsync (compare with the '+ sync DST' rows). Every RSS includes the\n"
+        "launcher's floor (first row)."
+    )
     print()
     for label, report in imports.items():
         print(
@@ -398,6 +412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1,
+        help="uncounted rounds first: page cache, byte-compiled modules, a VM's first touch of "
+        "its memory (default 1)",
+    )
+    parser.add_argument(
         "--dir",
         type=Path,
         default=None,
@@ -405,14 +426,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "system temp folder unless it is tmpfs, then the current folder)",
     )
     args = parser.parse_args(argv)
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    if args.repeat < 1 or args.warmup < 0:
+        parser.error("--repeat must be at least 1, --warmup at least 0")
     base: Path = args.dir or default_dir()
     fs_type, mount = file_system_of(base)
     where = f"{base} ({fs_type} at {mount})"
     if fs_type in MEMORY_FILE_SYSTEMS:
         print(f"Warning: {base} is {fs_type}: fsync is free there, numbers flatter the vault.")
-    needed = args.size * (args.repeat + 3) + (64 << 20)
+    needed = args.size * (args.warmup + args.repeat + 3) + (64 << 20)
     free = shutil.disk_usage(base).free
     if needed > free:
         parser.error(
@@ -425,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         runner = Runner(work, child_env(work))
         try:
-            rows, imports = run_benchmark(runner, work, args.size, args.repeat)
+            rows, imports = run_benchmark(runner, work, args.size, args.repeat, args.warmup)
         finally:
             runner.close()
     except KeyboardInterrupt:

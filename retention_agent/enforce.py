@@ -84,10 +84,12 @@ def assess(vault: Vault, case: CaseRecord, today: dt.date) -> CaseAssessment:
 
 
 def pending(assessment: CaseAssessment, today: dt.date) -> tuple[Decision, ...]:
-    """What is still to come: deletions not yet carried out (their items still exist,
-    even if their day has passed), then everything from today on."""
+    """What is still to come: everything from today on, plus deletions not yet carried
+    out and photo offers still open (their items still exist, though their day has passed)."""
     return tuple(
-        d for d in assessment.decisions if d.due >= today or (d.action == "delete" and d.items)
+        d
+        for d in assessment.decisions
+        if d.due >= today or (d.action in ("delete", "offer_photo_export") and d.items)
     )
 
 

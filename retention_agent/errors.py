@@ -229,3 +229,11 @@ class ReceiptsBroken(RetentionError):
         "it can no longer be trusted."
     )
     exit_code = ExitCode.INTEGRITY
+
+
+class IndexWriteFailed(RetentionError):
+    message = N_(
+        "The vault index could not be written (is the disk full?). The change was undone; "
+        "free some space and try again."
+    )
+    exit_code = ExitCode.DISK

@@ -32,6 +32,11 @@ def N_(message: str) -> str:
     return message
 
 
+def ngettext_noop(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural pair for extraction without translating it."""
+    return singular, plural
+
+
 def detect_language() -> Language:
     """Danish under a Danish locale, English otherwise."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
@@ -95,3 +100,71 @@ def format_size(size: int) -> str:
         step += 1
     unit = units[step]
     return f"{format_decimal(round(value, 1), locale=_BABEL_LOCALE[current_language()])} {unit}"
+
+
+# click's own texts (usage errors, help headings) that a person may see. click looks them
+# up through the stdlib's global gettext, which knows nothing of our in-memory catalogs,
+# so its modules' ``_``/``ngettext`` are pointed at ours.
+CLICK_MESSAGES = (
+    N_("Usage:"),
+    N_("Options"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("Missing option"),
+    N_("Missing argument"),
+    N_("Missing parameter: {param_name}"),
+    N_("Missing command."),
+    N_("No such command {name!r}."),
+    N_("No such option {name!r}."),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Invalid value: {message}"),
+    N_("Option {name!r} does not take a value."),
+    N_("Aborted!"),
+    N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."),
+    N_("default: {default}"),
+    N_("Repeat for confirmation"),
+    N_("Error: The two entered values do not match."),
+    N_("{name} {filename!r} does not exist."),
+    N_("{name} {filename!r} is a directory."),
+    N_("{name} {filename!r} is a file."),
+    N_("{name} {filename!r} is not readable."),
+    N_("{name} {filename!r} is not writable."),
+    N_("file"),
+    N_("directory"),
+    N_("path"),
+)
+CLICK_PLURALS = (
+    ngettext_noop("{value!r} is not {choice}.", "{value!r} is not one of {choices}."),
+    ngettext_noop(
+        "Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"
+    ),
+    ngettext_noop(
+        "Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."
+    ),
+    ngettext_noop("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"),
+)
+
+
+def translate_click() -> None:
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.termui
+    import click.types
+
+    for module in (
+        click.core,
+        click.decorators,
+        click.exceptions,
+        click.formatting,
+        click.parser,
+        click.termui,
+        click.types,
+    ):
+        if hasattr(module, "_"):
+            module._ = _  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]

@@ -89,10 +89,10 @@ def test_without_a_decision_the_case_ends_30_days_after_the_year() -> None:
         ("p1",),
         ("photo",),
     )
-    reasons = {x.items: x.reason for x in assessment.decisions if x.action == "delete"}
-    assert reasons[("mp",)] == engine.YEAR_ENDED
-    assert reasons[("m1", "m2")] == engine.ASSUMED_ENDED
-    assert reasons[("p1",)] == reasons[("c1",)] == engine.OFFER_EXPIRED
+    why = {x.items: x.reason for x in assessment.decisions if x.action == "delete"}
+    assert why[("mp",)] == engine.YEAR_ENDED
+    assert why[("m1", "m2")] == engine.ASSUMED_ENDED
+    assert why[("p1",)] == why[("c1",)] == engine.OFFER_EXPIRED
 
 
 @pytest.mark.parametrize(
@@ -137,6 +137,17 @@ def test_continuing_before_the_year_end_deletes_only_the_match_paper() -> None:
     assert reminders(assessment) == [d(2026, 1, 30)]  # none after the decision
     assert assess(case, YEAR_END).phase == "private"
     assert assess(case, d(2040, 1, 1), items=ITEMS[1:]).phase == "private"
+
+
+@pytest.mark.parametrize(
+    ("decided_on", "last_reminder"),
+    [(d(2026, 2, 22), d(2026, 1, 30)), (d(2026, 3, 8), YEAR_END)],
+)
+def test_no_reminder_on_the_day_the_decision_is_recorded(
+    decided_on: dt.date, last_reminder: dt.date
+) -> None:
+    case = CaseFacts("c", START, decision="continue", decided_on=decided_on)
+    assert reminders(assess(case, START))[-1] == last_reminder
 
 
 def test_continuing_after_the_year_end_deletes_the_match_paper_at_once() -> None:
@@ -260,6 +271,11 @@ def test_a_hold_placed_after_the_due_date_still_protects_what_is_left() -> None:
     assert {x.due for x in assess(case, START).decisions if x.action == "delete"} == {d(2026, 1, 1)}
 
 
+def test_a_hold_ending_on_the_due_date_still_protects_that_day() -> None:
+    case = ended_case(holds=(Hold(d(2025, 8, 1), d(2025, 9, 1)),))
+    assert deletions(assess(case, START))[0] == (d(2025, 9, 2), "R2a", ("mp", "m1", "m2"))
+
+
 def test_an_expired_hold_changes_nothing() -> None:
     case = ended_case(holds=(Hold(d(2025, 6, 1), d(2025, 6, 30)),))
     assert deletions(assess(case, START)) == deletions(assess(ended_case(), START))
@@ -320,7 +336,7 @@ def test_evaluate_does_not_depend_on_the_order_of_items() -> None:
     ],
 )
 def test_facts_that_cannot_happen_are_refused(facts: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="go together|names the day"):
+    with pytest.raises(ValueError, match=r"go together|names the day"):
         CaseFacts("c", START, **facts)
 
 

@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 
 from retention_agent.policy.assessment import ACTIONS, CaseAssessment, due_now, upcoming
 from retention_agent.policy.duration import Duration
-from retention_agent.policy.engine import evaluate
-from retention_agent.policy.facts import CaseFacts, Hold, ItemFacts
+from retention_agent.policy.engine import DECISION_OVERDUE, evaluate
+from retention_agent.policy.facts import CaseFacts, ExportOutcome, Hold, ItemFacts
 from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import KINDS, Policy, Timing
 
 FAR_FUTURE = dt.date(2050, 1, 1)
+ANY_DECISION = st.sampled_from([None, "continue", "end"])
+OUTCOMES: st.SearchStrategy[ExportOutcome | None] = st.sampled_from([None, "done", "declined"])
 starts = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31))
 
 
@@ -43,7 +45,7 @@ def policies(draw: st.DrawFn) -> Policy:
 @st.composite
 def cases(
     draw: st.DrawFn,
-    decisions: st.SearchStrategy[Any] = st.sampled_from([None, "continue", "end"]),
+    decisions: st.SearchStrategy[Any] = ANY_DECISION,
 ) -> tuple[CaseFacts, tuple[ItemFacts, ...]]:
     start = draw(starts)
 
@@ -51,7 +53,7 @@ def cases(
         return start + dt.timedelta(days=draw(st.integers(low, high)))
 
     decision = draw(decisions)
-    outcome = draw(st.sampled_from([None, "done", "declined"]))
+    outcome = draw(OUTCOMES)
     holds = []
     for _ in range(draw(st.integers(0, 3))):
         placed = day(-100, 900)
@@ -173,6 +175,7 @@ def test_decisions_are_well_formed(
 ) -> None:
     case, items = facts
     assessment = evaluate(case, items, policy, case.start)
+    decide_by = policy.timing.decision_window.after(assessment.year_end)
     kinds = {item.id: item.kind for item in items}
     ids = [item for x in assessment.decisions if x.action == "delete" for item in x.items]
     assert len(ids) == len(set(ids))  # each item is deleted once
@@ -184,6 +187,8 @@ def test_decisions_are_well_formed(
         if decision.action == "remind":
             assert decision.due < (case.decided_on or dt.date.max)
             assert decision.due <= (assessment.assumed_end or dt.date.max)
+        if decision.reason == DECISION_OVERDUE:
+            assert assessment.year_end < decision.due < decide_by
 
 
 @given(cases(), policies(), nows)

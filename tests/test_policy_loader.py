@@ -73,7 +73,7 @@ def test_the_shipped_policy_encodes_the_programme_rules() -> None:
 
 
 def test_the_package_reads_the_shipped_file_through_the_symlink() -> None:
-    assert TEXT == SHIPPED.read_text(encoding="utf-8")
+    assert SHIPPED.read_text(encoding="utf-8") == TEXT
     assert load_policy_file(SHIPPED) == default_policy()
 
 

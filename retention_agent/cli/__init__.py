@@ -6,12 +6,19 @@ error handler, which prints one translated line and exits with the error's code.
 
 from __future__ import annotations
 
+import sqlite3
+import sys
+from collections.abc import Sequence
+from typing import Any
+
 import click
 
 from retention_agent import i18n
 from retention_agent.cli.common import root_options
-from retention_agent.errors import ExitCode, RetentionError
+from retention_agent.errors import ExitCode, IndexWriteFailed, RetentionError, VaultUnreadable
 from retention_agent.i18n import _
+
+i18n.translate_click()
 
 
 class RetentionGroup(click.Group):
@@ -21,6 +28,41 @@ class RetentionGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
 
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Like click's, but a usage error is one translated line, not a usage block."""
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            if not standalone_mode:
+                raise
+            command = error.ctx.command_path if error.ctx else "retention"
+            hint = _("'{command} --help' shows how to use it.").format(command=command)
+            message = _("Error: {message}").format(message=error.format_message())
+            click.echo(f"{message} {hint}", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            if not standalone_mode:
+                raise
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            if not standalone_mode:
+                raise
+            click.echo(_("Cancelled; nothing was changed."), err=True)
+            sys.exit(ExitCode.FAILURE)
+        finally:
+            i18n.set_language(None)
+        if standalone_mode:
+            sys.exit(result if isinstance(result, int) else ExitCode.OK)
+        return result
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -29,6 +71,12 @@ class RetentionGroup(click.Group):
                 raise
             click.echo(_("Error: {message}").format(message=error.user_text()), err=True)
             ctx.exit(error.exit_code)
+        except sqlite3.DatabaseError as raw:
+            if ctx.meta.get("debug"):
+                raise
+            translated = _index_error(raw)
+            click.echo(_("Error: {message}").format(message=translated.user_text()), err=True)
+            ctx.exit(translated.exit_code)
         except OSError as error:
             if ctx.meta.get("debug"):
                 raise
@@ -38,8 +86,15 @@ class RetentionGroup(click.Group):
                 _("Error: {message}").format(message=message.format(code=error.errno)), err=True
             )
             ctx.exit(ExitCode.FAILURE)
-        finally:
-            i18n.set_language(None)
+
+
+def _index_error(raw: sqlite3.DatabaseError) -> RetentionError:
+    """SQLite's own words to ours: a full disk (the transaction was rolled back), or an
+    index damaged somewhere past its header ("database disk image is malformed")."""
+    text = str(raw).lower()
+    if isinstance(raw, sqlite3.OperationalError) and ("full" in text or "i/o" in text):
+        return IndexWriteFailed()
+    return VaultUnreadable()
 
 
 @click.group(cls=RetentionGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,7 +26,13 @@ from retention_agent.vault.cases import list_cases, new_case
 @click.group(cls=TranslatedGroup)
 @common_options
 def case() -> None:
-    """Cases: one per child your family is matched with."""
+    """Cases: one per child your family is matched with.
+
+    \b
+    Example:
+        retention case new --child "Barn A" --start 2026-03-01
+        retention case end --case 4f2a9b --initiated-by child-family
+    """
 
 
 @case.command("new")

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from retention_agent.cli.common import TranslatedCommand, common_options, option
-from retention_agent.demo.tour import Tour, play, prepare_home
 from retention_agent.i18n import _, current_language
 from retention_agent.paths import HOME_ENV
 
@@ -30,6 +29,9 @@ def demo(keep: bool) -> None:
         retention demo
         RETENTION_HOME=/tmp/demo-vault retention demo --lang en
     """
+    # Imported here: the demo needs Pillow and fpdf2, which no other command should load.
+    from retention_agent.demo.tour import Tour, play, prepare_home
+
     given = os.environ.get(HOME_ENV)
     workspace = Path(given).parent if given else Path(tempfile.mkdtemp(prefix="retention-demo-"))
     home = Path(given) if given else workspace / "vault"

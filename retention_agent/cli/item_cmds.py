@@ -46,7 +46,8 @@ def init() -> None:
 
 
 @click.command(cls=TranslatedCommand)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+# readable=False: the vault checks the files itself, with errors that do not echo the path.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @option("--case", "case_id", required=True, help="The case the files belong to.")
 @option("--kind", required=True, type=KIND, help="What the files are.")
 @option(
@@ -115,7 +116,12 @@ def add(
 @click.group(cls=TranslatedGroup)
 @common_options
 def contact() -> None:
-    """Contact details of the child and the child's family."""
+    """Contact details of the child and the child's family.
+
+    \b
+    Example:
+        retention contact add --case 4f2a9b --name "Forælder B" --relation parent
+    """
 
 
 @contact.command("add")
@@ -211,7 +217,7 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
     "--to",
     "folder",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, readable=False),
     help="An existing folder to write the decrypted file into.",
 )
 @common_options

@@ -128,11 +128,12 @@ def _render_case(case: CaseStatus, today: dt.date) -> None:
     click.echo("")
     click.echo(_("Case {case} – {alias}").format(case=case.case.id, alias=case.case.alias or "—"))
     line(_("Match date: {date}").format(date=format_date(case.case.start)))
-    line(
-        _("The Hjem til Os year ends: {date} ({relative})").format(
-            date=format_date(assessment.year_end), relative=relative_days(case.days_left)
+    if not _has_ended(case, today):
+        line(
+            _("The Hjem til Os year ends: {date} ({relative})").format(
+                date=format_date(assessment.year_end), relative=relative_days(case.days_left)
+            )
         )
-    )
     line(_("Phase: {phase}").format(phase=phase_label(assessment.phase)))
     line(_decision_text(case, today))
     for hold in case.holds:

@@ -90,69 +90,109 @@ def prepare_home(home: Path) -> None:
 
 
 def play(tour: Tour) -> None:
-    """The foundation's part of the Hjem til Os year: set up, fill, look, take out."""
+    """A Hjem til Os year with two children: A continues privately (R1), B ends (R2)."""
     tour.heading(_("A new, empty vault (the key goes into a key file for the demo)"))
     tour.run("init")
+    a = _new_case(tour, "A", "Barn A (demo)", DEMO_START)
+    _fill_case(tour, a, "Barn A (demo)", photos=3)
+    tour.today = DEMO_START + dt.timedelta(days=45)
+    b = _new_case(tour, "B", "Barn B (demo)", tour.today)
+    _fill_case(tour, b, "Barn B (demo)", photos=2)
 
-    tour.heading(_("The match: one case per child; only an alias, stored encrypted"))
-    alias = "Barn A (demo)"
-    case_id = tour.run(
-        "case", "new", "--child", alias, "--start", DEMO_START.isoformat(), show=False
-    ).strip()
-    tour.echo("  " + case_id)
-    tour.cases["A"] = case_id
-
-    tour.heading(_("Red Barnet's match paper arrives as a PDF; the vault takes it over"))
-    paper = synthetic.match_paper_pdf(tour.inbox / "matchpapir.pdf", alias)
-    tour.run("add", str(paper), "--case", case_id, "--kind", "match_paper")
-    tour.echo(
-        "  "
-        + _("The original is gone from the inbox: {gone}").format(
-            gone=_("yes") if not paper.exists() else _("no")
-        )
-    )
-
-    tour.heading(_("Contact details: imported from a vCard, and one typed in by hand"))
-    vcf = synthetic.contact_vcf(tour.inbox / "kontakter.vcf", synthetic.demo_contacts(alias))
-    tour.run("add", str(vcf), "--case", case_id, "--kind", "contact")
-    tour.run(
-        "contact",
-        "add",
-        "--case",
-        case_id,
-        "--name",
-        "Skole C (demo)",
-        "--phone",
-        "+45 00 00 00 09",
-        "--relation",
-        "other",
-    )
-
-    tour.heading(_("A year of visits: photos (with GPS in their EXIF) and messages"))
-    photos = [
-        synthetic.photo_jpeg(
-            tour.inbox / f"IMG_{n:04d}.jpg", seed=n, taken=dt.datetime(2026, 3 + n, 10, 15, 0)
-        )
-        for n in range(1, 4)
-    ]
-    tour.run("add", *map(str, photos), "--case", case_id, "--kind", "photo")
-    chat = synthetic.message_txt(tour.inbox / "chat.txt", alias)
-    mail = synthetic.message_eml(tour.inbox / "besked.eml", alias)
-    tour.run("add", str(chat), str(mail), "--case", case_id, "--kind", "message")
-
-    tour.heading(_("What the vault holds"))
-    tour.run("list", "--case", case_id)
-    tour.heading(_("The status: when the Hjem til Os year ends, and what is held"))
-    tour.today = dt.date(2026, 11, 27)
-    tour.run("status")
+    tour.heading(_("What the vault holds, and that nothing readable is on disk"))
+    tour.run("list", "--case", a)
+    _show_nothing_readable(tour, ["Barn A (demo)", "matchpapir.pdf", "IMG_0001.jpg"])
 
     tour.heading(_("Taking one photo out again, into a folder you choose"))
-    items = json.loads(tour.run("list", "--case", case_id, "--kind", "photo", "--json", show=False))
+    photos = json.loads(tour.run("list", "--case", a, "--kind", "photo", "--json", show=False))
     out = tour.inbox / "udtaget"
     out.mkdir()
-    tour.run("open", items[0]["id"], "--to", str(out))
+    tour.run("open", photos[0]["id"], "--to", str(out))
 
-    tour.heading(_("Nothing readable on disk"))
+    tour.today = dt.date(2027, 1, 30)
+    tour.heading(_("30 days before the year ends: the status reminds you to decide"))
+    tour.run("status")
+
+    tour.today = dt.date(2027, 2, 10)
+    tour.heading(_("Family B has a concern and tells Red Barnet; a hold keeps everything (C2)"))
+    tour.run(
+        "hold",
+        "--case",
+        b,
+        "--until",
+        "2027-02-19",
+        "--reason",
+        "Bekymring videregivet til kontaktpersonen",
+    )
+    tour.heading(_("Child B's family ends the relationship early (R2)"))
+    tour.run("case", "end", "--case", b, "--initiated-by", "child-family")
+    tour.run("apply", "--dry-run")
+    tour.today = dt.date(2027, 2, 20)
+    tour.heading(_("The hold is over: messages and the match paper go at once (R2a)"))
+    tour.run("apply")
+    tour.heading(_("The photos are offered to the child's family first (R2b)"))
+    tour.run("plan", "--case", b)
+    tour.today = dt.date(2027, 2, 24)
+    tour.run("case", "export-done", "--case", b)
+    tour.run("apply")
+    tour.heading(_("Outside the vault: the checklist for case B"))
+    tour.run(
+        "checklist",
+        "--case",
+        b,
+        "--done",
+        "phone-contacts",
+        "sms-chat",
+        "email",
+        "cloud-photos",
+        "social-media",
+    )
+
+    tour.heading(_("Family A will continue privately after the year (R1)"))
+    tour.run("case", "continue", "--case", a)
+    tour.run("plan", "--case", a)
+
+    tour.today = dt.date(2027, 3, 1)
+    tour.heading(_("The year ends: the match paper goes, whatever was decided (R3)"))
+    tour.run("apply")
+    tour.run("status")
+
+    tour.heading(_("The receipts: what was deleted, when and why, with no names"))
+    tour.run("receipts")
+    tour.echo("")
+    tour.echo(_("Demo finished on {date}.").format(date=format_date(tour.today)))
+
+
+def _new_case(tour: Tour, key: str, alias: str, start: dt.date) -> str:
+    tour.heading(_("A match: one case per child; only an alias, stored encrypted"))
+    case_id = tour.run(
+        "case", "new", "--child", alias, "--start", start.isoformat(), show=False
+    ).strip()
+    tour.echo("  " + case_id)
+    tour.cases[key] = case_id
+    return case_id
+
+
+def _fill_case(tour: Tour, case_id: str, alias: str, photos: int) -> None:
+    folder = tour.inbox / case_id
+    folder.mkdir()
+    tour.heading(_("The match paper, contact details, photos and messages go into the vault"))
+    paper = synthetic.match_paper_pdf(folder / "matchpapir.pdf", alias)
+    tour.run("add", str(paper), "--case", case_id, "--kind", "match_paper")
+    vcf = synthetic.contact_vcf(folder / "kontakter.vcf", synthetic.demo_contacts(alias))
+    tour.run("add", str(vcf), "--case", case_id, "--kind", "contact")
+    pictures = [
+        synthetic.photo_jpeg(
+            folder / f"IMG_{n:04d}.jpg", seed=n, taken=dt.datetime(2026, 3 + n, 10, 15, 0)
+        )
+        for n in range(1, photos + 1)
+    ]
+    tour.run("add", *map(str, pictures), "--case", case_id, "--kind", "photo")
+    chat = synthetic.message_txt(folder / "chat.txt", alias)
+    tour.run("add", str(chat), "--case", case_id, "--kind", "message")
+
+
+def _show_nothing_readable(tour: Tour, needles: list[str]) -> None:
     names = sorted(p.name for p in (tour.home / "blobs").iterdir())
     tour.echo(
         "  "
@@ -160,15 +200,13 @@ def play(tour: Tour) -> None:
             count=len(names), name=names[0]
         )
     )
-    leaked = _plaintext_found(tour.home, [alias.encode(), b"matchpapir.pdf", b"IMG_0001.jpg"])
+    leaked = _plaintext_found(tour.home, [needle.encode() for needle in needles])
     tour.echo(
         "  "
         + _("Alias or file names found in the vault's files: {found}").format(
             found=_("yes") if leaked else _("no")
         )
     )
-    tour.echo("")
-    tour.echo(_("Demo finished on {date}.").format(date=format_date(tour.today)))
 
 
 def _plaintext_found(home: Path, needles: list[bytes]) -> bool:

@@ -86,19 +86,9 @@ def evaluate(
     decisions = [
         *_reminders(case, policy, year_end, decide_by),
         *_advice(case, policy, ended),
+        *_offering(offer),
         *_deletions(case, items, policy, year_end, ended, offer),
     ]
-    if offer is not None:
-        decisions.append(
-            Decision(
-                offer.opens,
-                "offer_photo_export",
-                offer.rule.id,
-                OFFER_PHOTOS,
-                kinds=_kinds(offer.items),
-                items=_ids(offer.items),
-            )
-        )
     return CaseAssessment(
         case_id=case.id,
         phase=_phase(case, items, now, year_end, ended),
@@ -172,6 +162,12 @@ def _offer(
     return _Offer(rule, ended, max(ended, outcome_on), reason, offered)
 
 
+def _offering(offer: _Offer | None) -> Iterator[Decision]:
+    if offer is not None:
+        kinds, ids = _kinds(offer.items), _ids(offer.items)
+        yield Decision(offer.opens, "offer_photo_export", offer.rule.id, OFFER_PHOTOS, kinds, ids)
+
+
 def _deletions(
     case: CaseFacts,
     items: tuple[ItemFacts, ...],
@@ -188,7 +184,7 @@ def _deletions(
         if item.kind not in due_by_kind:
             continue
         due, rule, reason = due_by_kind[item.kind]
-        due = due
+        due = max(due, item.added)
         held_until = None
         if last_held is not None and due <= last_held:
             due, held_until = last_held + _ONE_DAY, last_held

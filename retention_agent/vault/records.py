@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["match_paper", "contact", "message", "photo"]
-KINDS: tuple[Kind, ...] = ("match_paper", "contact", "message", "photo")
+from retention_agent.policy.model import KINDS, Kind
+
+__all__ = ["KINDS", "CaseRecord", "ItemRecord", "Kind"]
 
 
 @dataclass(frozen=True)

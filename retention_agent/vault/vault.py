@@ -167,8 +167,14 @@ class Vault:
 
 
 def _is_initialised(home: Path) -> bool:
+    """Whether ``home`` holds a vault. An index that is missing or empty while encrypted
+    files remain is damage, never a reason to start afresh over them."""
     database = home / INDEX
+    # A key file alone may be left by a crashed init; encrypted files never are.
+    leftovers = (home / "blobs").is_dir() and any((home / "blobs").iterdir())
     if not database.exists():
+        if leftovers:
+            raise VaultUnreadable()
         return False
     try:
         connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
@@ -178,7 +184,7 @@ def _is_initialised(home: Path) -> bool:
             connection.close()
     except sqlite3.OperationalError as error:
         # An index left by a crashed init has no tables yet: not a vault.
-        if "no such table" in str(error):
+        if "no such table" in str(error) and not leftovers:
             return False
         raise VaultUnreadable() from None
     except sqlite3.DatabaseError:
