@@ -1,0 +1,49 @@
+"""The README's table of exit codes, generated from the error classes.
+
+    python -m tools.exit_codes   # print the table (tests/test_docs.py checks the README)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import retention_agent.cli  # noqa: F401 - loads every module that defines errors
+import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
+from retention_agent.errors import ExitCode, RetentionError
+
+MEANING = {
+    ExitCode.OK: "done",
+    ExitCode.FAILURE: "something else failed",
+    ExitCode.USAGE: "the command line was wrong (click's usage errors)",
+    ExitCode.NOT_FOUND: "a file, case or item does not exist",
+    ExitCode.INTEGRITY: "vault data is damaged or was changed",
+    ExitCode.KEY: "the vault key cannot be had",
+    ExitCode.DISK: "the disk is full",
+    ExitCode.VAULT_STATE: "the vault is missing, already there, or busy",
+    ExitCode.POLICY: "a policy file is invalid",
+    ExitCode.INPUT: "a value given is not valid",
+    ExitCode.REFUSED: "refused to protect data or follow the rules",
+}
+
+
+def _subclasses(cls: type[RetentionError]) -> list[type[RetentionError]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_subclasses(sub))
+    return found
+
+
+def table() -> str:
+    by_code: dict[ExitCode, list[str]] = defaultdict(list)
+    for cls in _subclasses(RetentionError):
+        by_code[cls.exit_code].append(cls.__name__)
+    lines = ["| code | meaning | errors |", "|---|---|---|"]
+    for code in ExitCode:
+        names = ", ".join(sorted(set(by_code.get(code, []))))
+        lines.append(f"| {code.value} | {MEANING[code]} | {names} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())
