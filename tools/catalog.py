@@ -77,8 +77,11 @@ def problems() -> list[str]:
                 continue
             translations = [entry.string] if isinstance(entry.string, str) else entry.string
             ids = [message] if isinstance(message, str) else list(message)
-            for text in translations:
-                if set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(ids[-1])):
+            # Plural forms: the singular translation matches the singular msgid, every
+            # other form the plural one (their placeholders may differ).
+            for form, text in enumerate(translations):
+                source = ids[min(form, len(ids) - 1)]
+                if set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(source)):
                     found.append(f"{language}: placeholders differ: {msgid!r}")
     return found
 

@@ -14,14 +14,14 @@ from typing import Any
 import click
 
 from retention_agent import i18n
-from retention_agent.cli.common import root_options
+from retention_agent.cli.common import TranslatedGroup, root_options
 from retention_agent.errors import ExitCode, IndexWriteFailed, RetentionError, VaultUnreadable
 from retention_agent.i18n import _
 
 i18n.translate_click()
 
 
-class RetentionGroup(click.Group):
+class RetentionGroup(TranslatedGroup):
     """Lists subcommands in the order a person meets them, and is the one place where
     errors become a single translated line and an exit code."""
 

@@ -33,15 +33,17 @@ def demo(keep: bool) -> None:
     from retention_agent.demo.tour import Tour, play, prepare_home
 
     given = os.environ.get(HOME_ENV)
-    workspace = Path(given).parent if given else Path(tempfile.mkdtemp(prefix="retention-demo-"))
+    workspace = Path(tempfile.mkdtemp(prefix="retention-demo-"))
     home = Path(given) if given else workspace / "vault"
     prepare_home(home)
-    workspace.mkdir(parents=True, exist_ok=True)
-    inbox = Path(tempfile.mkdtemp(prefix="inbox-", dir=workspace))
+    inbox = workspace / "inbox"
+    inbox.mkdir()
     try:
         play(Tour(home=home, inbox=inbox, language=current_language(), echo=click.echo))
     finally:
-        if keep or given:
+        if keep:
             click.echo(_("The demo files are in {path}.").format(path=workspace))
         else:
             shutil.rmtree(workspace, ignore_errors=True)
+        if given:
+            click.echo(_("The demo vault is in {path}.").format(path=home))
