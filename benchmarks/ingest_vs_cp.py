@@ -113,25 +113,32 @@ class Sample:
 # ``python -S`` launcher; its own RSS is the floor of every number (printed, ~8 MiB).
 LAUNCHER: Final = r"""
 import json, os, signal, sys, time
+
+def serve():
+    for line in sys.stdin:
+        job = json.loads(line)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
+        actions += [(os.POSIX_SPAWN_OPEN, fd, job[name], flags, 0o600)
+                    for fd, name in ((1, "stdout"), (2, "stderr"))]
+        start = time.perf_counter()
+        pid = os.posix_spawnp(job["argv"][0], job["argv"], job["env"], file_actions=actions)
+        try:
+            _, status, usage = os.wait4(pid, 0)
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
+        wall = time.perf_counter() - start
+        print(json.dumps({"code": os.waitstatus_to_exitcode(status), "wall": wall,
+                          "cpu": usage.ru_utime + usage.ru_stime, "maxrss": usage.ru_maxrss}),
+              flush=True)
+
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-for line in sys.stdin:
-    job = json.loads(line)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
-    actions += [(os.POSIX_SPAWN_OPEN, fd, job[name], flags, 0o600)
-                for fd, name in ((1, "stdout"), (2, "stderr"))]
-    start = time.perf_counter()
-    pid = os.posix_spawnp(job["argv"][0], job["argv"], job["env"], file_actions=actions)
-    try:
-        _, status, usage = os.wait4(pid, 0)
-    except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-    wall = time.perf_counter() - start
-    print(json.dumps({"code": os.waitstatus_to_exitcode(status), "wall": wall,
-                      "cpu": usage.ru_utime + usage.ru_stime, "maxrss": usage.ru_maxrss}),
-          flush=True)
+try:
+    serve()
+except (KeyboardInterrupt, SystemExit, BrokenPipeError):
+    sys.exit(1)
 """
 
 

@@ -29,6 +29,7 @@ from retention_agent.cli import cli
 from retention_agent.vault.keystore import PassphraseNeeded, WrongPassphrase
 from tests.conftest import TEST_PASSPHRASE
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.processes import python_module
 
 # In aliases, file names and folder names: it must never reach an error line.
 SECRET = "Zebrafinke"
@@ -81,15 +82,7 @@ def process_env(env: Env | None = None) -> dict[str, str]:
 
 def run_process(*args: str, env: Env | None = None) -> Outcome:
     """``retention ARGS`` as a real process with no terminal on stdin."""
-    done = subprocess.run(
-        [sys.executable, "-m", "retention_agent", *args],
-        env=process_env(env),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = python_module("retention_agent", *args, env=process_env(env))
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 

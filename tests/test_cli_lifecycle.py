@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from retention_agent.cli import cli
 from tests.conftest import TEST_PASSPHRASE
+from tests.support.processes import python_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ def run(*args: str, now: str | None = None, code: int = 0) -> Result:
 @pytest.fixture
 def case_id(tmp_path: Path) -> str:
     run("init")
-    case = json.loads(
+    case: str = json.loads(
         run("case", "new", "--child", "Barn A", "--start", "2026-03-01", "--json").stdout
     )["id"]
     for name, kind in [("mp.pdf", "match_paper"), ("c.txt", "message"), ("a.jpg", "photo")]:
@@ -38,7 +38,7 @@ def case_id(tmp_path: Path) -> str:
     return case
 
 
-def status_case(now: str) -> dict[str, object]:
+def status_case(now: str) -> dict[str, Any]:
     (case,) = json.loads(run("status", "--json", now=now).stdout)["cases"]
     assert isinstance(case, dict)
     return case
@@ -49,10 +49,7 @@ def test_status_json_has_phase_decision_and_next(case_id: str) -> None:
     assert case["phase"] == "active"
     assert case["decision"] is None
     assert case["assumed_end"] == "2027-03-31"
-    upcoming = [
-        (n["date"], n["action"], tuple(n["kinds"]), n["rule"])
-        for n in case["next"]  # type: ignore[union-attr]
-    ]
+    upcoming = [(n["date"], n["action"], tuple(n["kinds"]), n["rule"]) for n in case["next"]]
     assert ("2027-02-22", "remind", (), "R3") in upcoming  # 7 days before the year end
     assert ("2027-03-01", "delete", ("match_paper",), "R3") in upcoming
 
@@ -111,7 +108,7 @@ def test_end_export_and_checklist(case_id: str) -> None:
     assert {i["kind"] for i in json.loads(run("list", "--json").stdout)} == {"photo", "contact"}
     case = status_case("2026-09-02")
     assert case["phase"] == "ending"
-    assert any(n["action"] == "offer_photo_export" for n in case["next"])  # type: ignore[union-attr]
+    assert any(n["action"] == "offer_photo_export" for n in case["next"])
     assert case["checklist"] == dict.fromkeys(
         ["phone-contacts", "sms-chat", "email", "cloud-photos", "social-media"]
     )
@@ -122,7 +119,7 @@ def test_end_export_and_checklist(case_id: str) -> None:
     case = status_case("2026-09-06")
     assert case["phase"] == "closed"
     assert case["alias"] is None
-    assert case["checklist"]["email"] == "2026-09-06"  # type: ignore[index]
+    assert case["checklist"]["email"] == "2026-09-06"
     types = [r["type"] for r in json.loads(run("receipts", "--json").stdout)["receipts"]]
     assert types == ["deletion", "deletion", "checklist", "checklist"]
 
@@ -166,16 +163,7 @@ def test_lifecycle_errors_are_one_line(case_id: str, args: tuple[str, ...], code
 def test_demo_plays_a_whole_year(tmp_path: Path) -> None:
     """The README's main command, as a real process, in both languages' default (en)."""
     env = dict(os.environ, RETENTION_HOME=str(tmp_path / "demo" / "vault"))
-    env.pop("RETENTION_PASSPHRASE", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "retention_agent", "demo"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    result = python_module("retention_agent", "demo", env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     out = result.stdout
     for expected in (

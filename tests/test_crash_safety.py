@@ -14,7 +14,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,34 +21,20 @@ from typing import Any
 import pytest
 
 from retention_agent.vault.ingest import item_key_id
-from tests.conftest import TEST_PASSPHRASE
+from tests.support.processes import key_file_env, python_module
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGKILL"), reason="needs POSIX signals to kill a process"
 )
 
-REPO = Path(__file__).resolve().parents[1]
 STEPS = ["written", "renamed", "committed", "verified", "removed"]
 # Steps after which the index row is committed: the item must survive the crash.
 KEPT_AFTER = {"committed", "verified", "removed"}
 
 
-def env() -> dict[str, str]:
-    full = dict(os.environ)  # isolated by conftest: RETENTION_HOME, HOME, XDG, LANG
-    full["RETENTION_PASSPHRASE"] = TEST_PASSPHRASE
-    return full
-
-
-def retention(*args: str) -> subprocess.CompletedProcess[bytes]:
-    done = subprocess.run(
-        [sys.executable, "-m", "retention_agent", *args],
-        env=env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, (args, done.stderr.decode())
+def retention(*args: str) -> subprocess.CompletedProcess[str]:
+    done = python_module("retention_agent", *args, env=key_file_env())
+    assert done.returncode == 0, (args, done.stderr)
     return done
 
 
@@ -59,16 +44,10 @@ def retention_json(*args: str) -> Any:
 
 def crash_ingest(step: str, source: Path, case_id: str) -> None:
     """Run the ingest in its own process and check that it died at ``step``."""
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.support.crash_ingest", step, str(source), case_id],
-        cwd=REPO,
-        env=env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=120,
-        check=False,
+    done = python_module(
+        "tests.support.crash_ingest", step, str(source), case_id, env=key_file_env()
     )
-    assert done.returncode == -signal.SIGKILL, (done.returncode, done.stderr.decode())
+    assert done.returncode == -signal.SIGKILL, (done.returncode, done.stderr)
 
 
 @dataclass(frozen=True)

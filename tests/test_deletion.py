@@ -16,6 +16,7 @@ from retention_agent.vault import catalog, receipts
 from retention_agent.vault.cases import get_case
 from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.ingest import ingest_contact, ingest_file
+from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
 from tests.support.memory_keyring import MemoryKeyring
@@ -32,7 +33,7 @@ def vault(vault_home: Path) -> Iterator[Vault]:
         yield opened
 
 
-def _ingest(vault: Vault, case_id: str, tmp_path: Path, name: str, data: bytes, kind: str) -> str:
+def _ingest(vault: Vault, case_id: str, tmp_path: Path, name: str, data: bytes, kind: Kind) -> str:
     path = tmp_path / name
     path.write_bytes(data)
     return ingest_file(
@@ -41,7 +42,7 @@ def _ingest(vault: Vault, case_id: str, tmp_path: Path, name: str, data: bytes, 
         kind=kind,
         source=path,
         position=1,
-        now=NOW,  # type: ignore[arg-type]
+        now=NOW,
         keep_original=False,
     ).item_id
 

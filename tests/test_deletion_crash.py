@@ -4,10 +4,7 @@ that looks alive, never a KEK destroyed while a key still depends on it."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ import pytest
 from retention_agent.vault.keyfile import KeyFileStore
 from retention_agent.vault.keystore import PassphraseSource
 from tests.conftest import TEST_PASSPHRASE
+from tests.support.processes import key_file_env, python_module
 from tests.support.vaults import all_bytes_under
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,27 +26,15 @@ STEPS = [
 ]
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 def _cli(env: dict[str, str], *args: str) -> str:
-    result = _run(env, "-m", "retention_agent", *args)
+    result = python_module("retention_agent", *args, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 @pytest.fixture
 def env(vault_home: Path) -> dict[str, str]:
-    return dict(os.environ, RETENTION_HOME=str(vault_home), RETENTION_PASSPHRASE=TEST_PASSPHRASE)
+    return key_file_env(RETENTION_HOME=str(vault_home))
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -73,7 +59,9 @@ def test_killed_deletion_is_finished_on_next_start(
             "SELECT wrapped FROM keys WHERE id = ?", (f"item:{items['match_paper']}",)
         ).fetchone()
 
-    crashed = _run(env, "-m", "tests.support.crash_delete", step, case_id, items["match_paper"])
+    crashed = python_module(
+        "tests.support.crash_delete", step, case_id, items["match_paper"], env=env
+    )
     assert crashed.returncode == -9, crashed.stderr
 
     listed = json.loads(_cli(env, "list", "--json"))  # opening the vault runs recovery

@@ -22,6 +22,7 @@ from retention_agent.lifecycle import (
 from retention_agent.vault import catalog, receipts
 from retention_agent.vault.cases import get_case
 from retention_agent.vault.ingest import ingest_contact, ingest_file
+from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
 from tests.support.vaults import NOW, PASSPHRASE, add_case
@@ -44,14 +45,19 @@ def vault(vault_home: Path) -> Iterator[Vault]:
 def case_id(vault: Vault, tmp_path: Path) -> str:
     """A case holding one item of every kind, added on the match date."""
     case = add_case(vault, start=START)
-    for name, kind in [("mp.pdf", "match_paper"), ("chat.txt", "message"), ("a.jpg", "photo")]:
+    files: list[tuple[str, Kind]] = [
+        ("mp.pdf", "match_paper"),
+        ("chat.txt", "message"),
+        ("a.jpg", "photo"),
+    ]
+    for name, kind in files:
         (tmp_path / name).write_bytes(name.encode())
         ingest_file(
             vault,
             case_id=case,
             kind=kind,
             source=tmp_path / name,
-            position=1,  # type: ignore[arg-type]
+            position=1,
             now=at(START),
             keep_original=False,
         )

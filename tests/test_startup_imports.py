@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 
 from tests.conftest import TEST_PASSPHRASE
+from tests.support.processes import python_module
 
 HEAVY = ("watchdog", "plyer", "PIL", "fpdf")
 
@@ -25,14 +25,7 @@ def _env() -> dict[str, str]:
 
 def _retention(*args: str, importtime: bool = False) -> subprocess.CompletedProcess[str]:
     flags = ["-X", "importtime"] if importtime else []
-    return subprocess.run(
-        [sys.executable, *flags, "-m", "retention_agent", *args],
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return python_module("retention_agent", *args, env=_env(), flags=flags)
 
 
 def imported_modules(stderr: str) -> list[tuple[int, str]]:

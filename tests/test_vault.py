@@ -7,7 +7,7 @@ import os
 import shutil
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -168,21 +168,40 @@ def test_listing_decrypts_names_and_contacts(vault: Vault, tmp_path: Path) -> No
     assert catalog.list_items(vault, kind="photo") == [items[1]]
 
 
+def _missing(folder: Path) -> Path:
+    return folder / "missing.jpg"
+
+
+def _directory(folder: Path) -> Path:
+    (folder / "folder").mkdir()
+    return folder / "folder"
+
+
+def _symlink(folder: Path) -> Path:
+    (folder / "link").symlink_to(write(folder / "real.jpg", b"x"))
+    return folder / "link"
+
+
+def _fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "fifo")
+    return folder / "fifo"
+
+
 @pytest.mark.parametrize(
     ("make", "error"),
     [
-        (lambda p: p / "missing.jpg", errors.SourceMissing),
-        (lambda p: (p / "folder").mkdir() or p / "folder", errors.SourceIsDirectory),
-        (
-            lambda p: (p / "link").symlink_to(write(p / "real.jpg", b"x")) or p / "link",
-            errors.SourceIsSymlink,
-        ),
-        (lambda p: os.mkfifo(p / "fifo") or p / "fifo", errors.SourceIsSpecial),
+        (_missing, errors.SourceMissing),
+        (_directory, errors.SourceIsDirectory),
+        (_symlink, errors.SourceIsSymlink),
+        (_fifo, errors.SourceIsSpecial),
     ],
     ids=["missing", "directory", "symlink", "fifo"],
 )
 def test_bad_sources_are_refused_without_damage(
-    vault: Vault, tmp_path: Path, make, error: type[errors.RetentionError]
+    vault: Vault,
+    tmp_path: Path,
+    make: Callable[[Path], Path],
+    error: type[errors.RetentionError],
 ) -> None:
     case_id = add_case(vault)
     source = make(tmp_path)

@@ -31,7 +31,7 @@ def po_path(language: str) -> Path:
     return PACKAGE / "locale" / language / "LC_MESSAGES" / "retention.po"
 
 
-def code_messages() -> Iterator[str | tuple[str, str]]:
+def code_messages() -> Iterator[str | tuple[str, ...]]:
     for _file, _line, message, _comments, _context in extract_from_dir(
         PACKAGE, method_map=[("**.py", "python")], keywords=KEYWORDS
     ):
@@ -55,7 +55,7 @@ def help_messages() -> Iterator[str]:
     yield from walk(cli)
 
 
-def all_messages() -> set[str | tuple[str, str]]:
+def all_messages() -> set[str | tuple[str, ...]]:
     return set(code_messages()) | set(help_messages())
 
 

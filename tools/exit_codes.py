@@ -1,13 +1,13 @@
 """The README's table of exit codes, generated from the error classes.
 
-    python -m tools.exit_codes   # print the table (tests/test_docs.py checks the README)
+python -m tools.exit_codes   # print the table (tests/test_docs.py checks the README)
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-import retention_agent.cli  # noqa: F401 - loads every module that defines errors
+import retention_agent.cli
 import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
 from retention_agent.errors import ExitCode, RetentionError
 

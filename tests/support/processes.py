@@ -1,0 +1,39 @@
+"""Running ``python -m …`` as a real process, the way a person or CI would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from tests.conftest import TEST_PASSPHRASE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def python_module(
+    module: str,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    flags: Sequence[str] = (),
+) -> subprocess.CompletedProcess[str]:
+    """``python [flags] -m module args`` from the repository root, with no terminal on
+    stdin (so nothing can wait for a passphrase typed by hand)."""
+    return subprocess.run(
+        [sys.executable, *flags, "-m", module, *args],
+        env=None if env is None else dict(env),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def key_file_env(**extra: str) -> dict[str, str]:
+    """The test environment (isolated by conftest) for a vault whose key is in the key
+    file: subprocesses cannot see the in-memory keyring."""
+    return {**os.environ, "RETENTION_PASSPHRASE": TEST_PASSPHRASE, **extra}
