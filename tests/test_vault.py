@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
-from retention_agent.vault import catalog
+from retention_agent.vault import catalog, files
 from retention_agent.vault.cases import get_case, new_case
 from retention_agent.vault.ingest import ingest_contact, ingest_file
 from retention_agent.vault.vault import Vault
@@ -347,3 +347,17 @@ def test_index_is_a_real_sqlite_file(vault: Vault, vault_home: Path) -> None:
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     connection.close()
     assert {"meta", "keys", "cases", "items"} <= tables
+
+
+def test_early_sync_writer_writes_everything_and_syncs_along_the_way(tmp_path: Path) -> None:
+    class Small(files.EarlySyncWriter):
+        SYNC_EVERY = 1000  # sync often, so the helper thread really runs
+
+    target = tmp_path / "blob.part"
+    with target.open("wb") as handle:
+        writer = Small(handle)
+        chunks = [os.urandom(700) for _ in range(20)]
+        assert sum(writer.write(chunk) for chunk in chunks) == 14_000
+        writer.finish()
+        writer.finish()  # idempotent
+    assert target.read_bytes() == b"".join(chunks)

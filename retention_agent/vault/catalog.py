@@ -4,7 +4,6 @@ folder the user chose."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 from pathlib import Path, PurePath
 
@@ -62,10 +61,12 @@ def export_item(vault: Vault, item_id: str, folder: Path) -> Path:
     try:
         with out, blob.open("rb") as handle:
             data_key = vault.unwrap(item_key_id(item_id))
-            for chunk in crypto.decrypt_stream(handle, data_key, vault.id, item_id):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+            writer = files.EarlySyncWriter(out)
+            try:
+                for chunk in crypto.decrypt_stream(handle, data_key, vault.id, item_id):
+                    writer.write(chunk)
+            finally:
+                writer.finish()
     except crypto.TamperedError:
         files.remove_quietly(target)
         raise IntegrityError(item=item_id) from None

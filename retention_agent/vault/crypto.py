@@ -39,9 +39,11 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import queue
 import struct
+import threading
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from cryptography.cobblestone import Cobblestone256Decryptor, Cobblestone256Encryptor
 from cryptography.exceptions import InvalidTag
@@ -57,6 +59,12 @@ _HEADER = struct.Struct(">4sHH16s")
 HEADER_SIZE = _HEADER.size
 # Streaming unit: large enough for throughput, small enough for the 64 MiB RSS budget.
 IO_CHUNK = 1 << 20
+# Chunks waiting for the fingerprint thread: bounds memory to a few MiB.
+FINGERPRINT_QUEUE = 4
+
+
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> int: ...
 
 
 class TamperedError(Exception):
@@ -126,27 +134,40 @@ def _header(item_id: str) -> bytes:
 
 def encrypt_stream(
     source: BinaryIO,
-    target: BinaryIO,
+    target: Sink,
     data_key: bytes,
     vault_id: str,
     item_id: str,
     fingerprint: hmac.HMAC,
 ) -> int:
-    """Encrypt ``source`` into ``target`` in bounded memory; returns the plaintext size."""
+    """Encrypt ``source`` into ``target`` in bounded memory; returns the plaintext size.
+
+    The fingerprint is the slowest step (SHA-256 over every byte); it runs in a second
+    thread fed through a short queue, since OpenSSL releases the GIL while it hashes.
+    """
     encryptor = Cobblestone256Encryptor(
         _subkey(data_key, b"blob"), _blob_context(vault_id, item_id)
     )
-    target.write(_header(item_id))
+    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=FINGERPRINT_QUEUE)
+    hasher = threading.Thread(target=_feed, args=(chunks, fingerprint), daemon=True)
+    hasher.start()
     size = 0
-    buffer = bytearray(IO_CHUNK)
-    view = memoryview(buffer)
-    while count := source.readinto(buffer):  # type: ignore[attr-defined]
-        chunk = view[:count]
-        fingerprint.update(chunk)
-        target.write(encryptor.update(chunk))
-        size += count
-    target.write(encryptor.finalize())
+    try:
+        target.write(_header(item_id))
+        while chunk := source.read(IO_CHUNK):
+            chunks.put(chunk)
+            target.write(encryptor.update(chunk))
+            size += len(chunk)
+        target.write(encryptor.finalize())
+    finally:
+        chunks.put(None)
+        hasher.join()
     return size
+
+
+def _feed(chunks: queue.Queue[bytes | None], fingerprint: hmac.HMAC) -> None:
+    while (chunk := chunks.get()) is not None:
+        fingerprint.update(chunk)
 
 
 def decrypt_stream(

@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import stat
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
@@ -135,3 +136,49 @@ def overwrite_and_unlink(path: Path) -> None:
         os.close(fd)
     path.unlink()
     fsync_dir(path.parent)
+
+
+class EarlySyncWriter:
+    """Passes writes through to ``target`` and, every ``SYNC_EVERY`` bytes, has a helper
+    thread ask the OS to put what is written so far on disk. Disk writes then overlap
+    encryption, and the final fsync in :meth:`finish` has little left to do."""
+
+    SYNC_EVERY = 64 << 20
+
+    def __init__(self, target: BinaryIO) -> None:
+        self._target = target
+        self._pending = 0
+        self._wake = threading.Event()
+        self._done = False
+        self._syncer = threading.Thread(target=self._sync_loop, daemon=True)
+        self._syncer.start()
+
+    def write(self, data: bytes) -> int:
+        written = self._target.write(data)
+        self._pending += written
+        if self._pending >= self.SYNC_EVERY:
+            self._target.flush()
+            self._pending = 0
+            self._wake.set()
+        return written
+
+    def finish(self) -> None:
+        """Stop the helper and fsync everything; safe to call more than once."""
+        if not self._done:
+            self._done = True
+            self._wake.set()
+            self._syncer.join()
+        self._target.flush()
+        os.fsync(self._target.fileno())
+
+    def _sync_loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._done:
+                return
+            with contextlib.suppress(OSError):  # finish() syncs again and reports errors
+                _datasync(self._target.fileno())
+
+
+_datasync = getattr(os, "fdatasync", os.fsync)  # Windows and macOS have only fsync

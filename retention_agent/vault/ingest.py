@@ -127,11 +127,13 @@ def _ingest(
     fingerprint = vault.fingerprinter()
     try:
         with files.open_private_new(part) as target:
-            written = crypto.encrypt_stream(
-                source, target, data_key, vault.id, item_id, fingerprint
-            )
-            target.flush()
-            os.fsync(target.fileno())
+            writer = files.EarlySyncWriter(target)
+            try:
+                written = crypto.encrypt_stream(
+                    source, writer, data_key, vault.id, item_id, fingerprint
+                )
+            finally:
+                writer.finish()
     except OSError as error:
         files.remove_quietly(part)
         if files.is_disk_full(error):
