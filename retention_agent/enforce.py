@@ -13,12 +13,13 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cache
 
+from retention_agent.errors import UnknownCase
 from retention_agent.policy.assessment import CaseAssessment, Decision, due_now
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold, ItemFacts
 from retention_agent.policy.loader import load_policy_text
 from retention_agent.policy.model import Policy
-from retention_agent.vault.cases import get_case, list_cases
+from retention_agent.vault.cases import list_cases
 from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
 from retention_agent.vault.records import CaseRecord
@@ -40,8 +41,10 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def case_facts(vault: Vault, case_id: str) -> CaseFacts:
-    get_case(vault, case_id)
+    """The readable columns only: no key is unwrapped, nothing decrypted."""
     row = vault.db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+    if row is None:
+        raise UnknownCase(case=case_id)
     holds = tuple(
         Hold(placed_on=dt.date.fromisoformat(h["placed_on"]), until=_hold_end(h))
         for h in vault.db.execute("SELECT * FROM holds WHERE case_id = ?", (case_id,))

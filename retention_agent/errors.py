@@ -231,9 +231,9 @@ class ReceiptsBroken(RetentionError):
     exit_code = ExitCode.INTEGRITY
 
 
-class IndexWriteFailed(RetentionError):
+class IndexUnavailable(RetentionError):
     message = N_(
-        "The vault index could not be written (is the disk full?). The change was undone; "
-        "free some space and try again."
+        "The disk is full or failing, so the vault index cannot be used right now. "
+        "Nothing was changed; free some space and try again."
     )
     exit_code = ExitCode.DISK

@@ -7,9 +7,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from retention_agent.enforce import assess, case_facts, pending, policy_of
+from retention_agent.enforce import case_facts, item_facts, pending, policy_of
 from retention_agent.lifecycle import checklist_done
 from retention_agent.policy.assessment import CaseAssessment, Decision
+from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold
 from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import Policy
@@ -51,7 +52,7 @@ def build_status(vault: Vault, now: dt.datetime) -> Status:
     cases = []
     for record in list_cases(vault):
         facts = case_facts(vault, record.id)
-        assessment = assess(vault, record, today)
+        assessment = evaluate(facts, item_facts(vault, record.id), policy_of(record), today)
         cases.append(
             CaseStatus(
                 case=record,

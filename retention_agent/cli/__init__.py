@@ -15,8 +15,9 @@ import click
 
 from retention_agent import i18n
 from retention_agent.cli.common import TranslatedGroup, root_options
-from retention_agent.errors import ExitCode, IndexWriteFailed, RetentionError, VaultUnreadable
+from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import _
+from retention_agent.vault import index
 
 i18n.translate_click()
 
@@ -74,7 +75,7 @@ class RetentionGroup(TranslatedGroup):
         except sqlite3.DatabaseError as raw:
             if ctx.meta.get("debug"):
                 raise
-            translated = _index_error(raw)
+            translated = index.translate(raw)
             click.echo(_("Error: {message}").format(message=translated.user_text()), err=True)
             ctx.exit(translated.exit_code)
         except OSError as error:
@@ -86,15 +87,6 @@ class RetentionGroup(TranslatedGroup):
                 _("Error: {message}").format(message=message.format(code=error.errno)), err=True
             )
             ctx.exit(ExitCode.FAILURE)
-
-
-def _index_error(raw: sqlite3.DatabaseError) -> RetentionError:
-    """SQLite's own words to ours: a full disk (the transaction was rolled back), or an
-    index damaged somewhere past its header ("database disk image is malformed")."""
-    text = str(raw).lower()
-    if isinstance(raw, sqlite3.OperationalError) and ("full" in text or "i/o" in text):
-        return IndexWriteFailed()
-    return VaultUnreadable()
 
 
 @click.group(cls=RetentionGroup, context_settings={"help_option_names": ["-h", "--help"]})

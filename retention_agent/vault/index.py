@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from retention_agent.errors import VaultUnreadable
+from retention_agent.errors import IndexUnavailable, RetentionError, VaultUnreadable
 
 SCHEMA_VERSION = "1"
 
@@ -109,9 +109,18 @@ def connect(path: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA foreign_keys=ON")
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
-    except sqlite3.DatabaseError:
-        raise VaultUnreadable() from None
+    except sqlite3.DatabaseError as error:
+        raise translate(error) from None
     return connection
+
+
+def translate(error: sqlite3.DatabaseError) -> RetentionError:
+    """SQLite's error to ours, by its result code: a full or failing disk (the
+    transaction was rolled back, nothing is damaged) is not a damaged index."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")):
+        return IndexUnavailable()
+    return VaultUnreadable()
 
 
 def create(connection: sqlite3.Connection) -> None:

@@ -176,19 +176,18 @@ def _is_initialised(home: Path) -> bool:
         if leftovers:
             raise VaultUnreadable()
         return False
+    connection = index.connect(database)
     try:
-        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-        try:
-            row = connection.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
-        finally:
-            connection.close()
+        row = connection.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
     except sqlite3.OperationalError as error:
         # An index left by a crashed init has no tables yet: not a vault.
         if "no such table" in str(error) and not leftovers:
             return False
-        raise VaultUnreadable() from None
-    except sqlite3.DatabaseError:
-        raise VaultUnreadable() from None
+        raise index.translate(error) from None
+    except sqlite3.DatabaseError as error:
+        raise index.translate(error) from None
+    finally:
+        connection.close()
     return row is not None
 
 
