@@ -19,7 +19,7 @@ from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold, ItemFacts
 from retention_agent.policy.loader import load_policy_text
 from retention_agent.policy.model import Policy
-from retention_agent.vault.cases import list_cases
+from retention_agent.vault.cases import list_cases, policy_text
 from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
 from retention_agent.vault.records import CaseRecord
@@ -34,6 +34,11 @@ def _policy_from_text(text: str) -> Policy:
 def policy_of(case: CaseRecord) -> Policy:
     """The policy the case was created under (stored with it), not the newest one."""
     return _policy_from_text(case.policy_text)
+
+
+def policy_for(vault: Vault, case_id: str) -> Policy:
+    """The same, for a case id, without decrypting anything of the case."""
+    return _policy_from_text(policy_text(vault, case_id))
 
 
 def _date(value: str | None) -> dt.date | None:

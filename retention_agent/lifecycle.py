@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from retention_agent import errors
-from retention_agent.enforce import case_facts, policy_of
+from retention_agent.enforce import case_facts, policy_for
 from retention_agent.i18n import N_
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, ExportOutcome, Initiator
 from retention_agent.vault import crypto, index, receipts
-from retention_agent.vault.cases import case_key_id, get_case
+from retention_agent.vault.cases import case_key_id, require_case
 from retention_agent.vault.vault import Vault
 
 # Places outside the vault the rules also cover (R2: contact details, messages and photos
@@ -32,7 +32,7 @@ CHECKLIST: dict[str, str] = {
 def record_continue(vault: Vault, case_id: str, today: dt.date) -> None:
     """R1: the relationship continues privately after the Hjem til Os year."""
     facts = _undecided(vault, case_id)
-    policy = policy_of(get_case(vault, case_id))
+    policy = policy_for(vault, case_id)
     assessment = evaluate(facts, (), policy, today)
     if assessment.assumed_end is not None and today > assessment.assumed_end:
         raise errors.CaseAlreadyEnded(case=case_id, date=assessment.assumed_end.isoformat())
@@ -61,7 +61,7 @@ def record_export_outcome(
 ) -> None:
     """R2b: the photos were sent to the child's family, or the family declined them."""
     facts = case_facts(vault, case_id)
-    policy = policy_of(get_case(vault, case_id))
+    policy = policy_for(vault, case_id)
     ended = evaluate(facts, (), policy, today).ended
     if ended is None or ended > today:
         raise errors.CaseNotEnded(case=case_id)
@@ -72,7 +72,7 @@ def record_export_outcome(
 
 def place_hold(vault: Vault, case_id: str, today: dt.date, until: dt.date, reason: str) -> None:
     """C2: keep everything in the case until ``until`` (up to the policy's maximum)."""
-    policy = policy_of(get_case(vault, case_id))
+    policy = policy_for(vault, case_id)
     if not reason.strip():
         raise errors.HoldNeedsReason()
     if until <= today:
@@ -90,7 +90,7 @@ def place_hold(vault: Vault, case_id: str, today: dt.date, until: dt.date, reaso
 
 
 def release_hold(vault: Vault, case_id: str, today: dt.date) -> None:
-    get_case(vault, case_id)
+    require_case(vault, case_id)
     with index.transaction(vault.db):
         released = vault.db.execute(
             "UPDATE holds SET released_on = ? WHERE case_id = ? AND released_on IS NULL"
@@ -103,7 +103,7 @@ def release_hold(vault: Vault, case_id: str, today: dt.date) -> None:
 
 def mark_checklist(vault: Vault, case_id: str, today: dt.date, places: list[str]) -> None:
     """Record places outside the vault as cleaned up; each one also gets a receipt."""
-    get_case(vault, case_id)
+    require_case(vault, case_id)
     for place in places:
         if place not in CHECKLIST:
             raise errors.UnknownChecklistPlace(place=place, places=", ".join(CHECKLIST))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import get_args
 
 import click
 
@@ -19,6 +20,7 @@ from retention_agent.cli.session import open_vault
 from retention_agent.i18n import _, format_date
 from retention_agent.lifecycle import record_continue, record_end, record_export_outcome
 from retention_agent.policy.engine import RESUME_VIA_CONTACT_PERSON
+from retention_agent.policy.facts import Initiator
 from retention_agent.policy.loader import default_policy
 from retention_agent.vault.cases import list_cases, new_case
 
@@ -117,7 +119,7 @@ def case_continue(case_id: str) -> None:
 @option("--date", "ended_on", type=DATE, help="The day the relationship ended (default: today).")
 @option(
     "--initiated-by",
-    type=click.Choice(["volunteers", "child-family", "other"]),
+    type=click.Choice(get_args(Initiator)),
     default="other",
     show_default=True,
     help="Whose initiative the ending was.",

@@ -23,7 +23,7 @@ from retention_agent.i18n import _, format_date, format_size
 from retention_agent.vault import catalog
 from retention_agent.vault.ingest import ingest_contact, ingest_file
 from retention_agent.vault.records import KINDS
-from retention_agent.vault.vcard import Contact
+from retention_agent.vault.vcard import RELATIONS, Contact
 
 KIND = click.Choice(KINDS)
 
@@ -132,7 +132,7 @@ def contact() -> None:
 @option("--address", help="Postal address.")
 @option(
     "--relation",
-    type=click.Choice(["child", "parent", "other"]),
+    type=click.Choice(RELATIONS),
     default="other",
     show_default=True,
     help="Who the contact is to the child.",

@@ -49,6 +49,19 @@ def new_case(
     return case_id
 
 
+def require_case(vault: Vault, case_id: str) -> None:
+    """Check that the case exists, without unwrapping its key."""
+    policy_text(vault, case_id)
+
+
+def policy_text(vault: Vault, case_id: str) -> str:
+    """The policy the case was created under, without unwrapping its key."""
+    row = vault.db.execute("SELECT policy_text FROM cases WHERE id = ?", (case_id,)).fetchone()
+    if row is None:
+        raise UnknownCase(case=case_id)
+    return str(row["policy_text"])
+
+
 def get_case(vault: Vault, case_id: str) -> CaseRecord:
     row = vault.db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
     if row is None:

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 
 from retention_agent.errors import BadContact, IntegrityError
 from retention_agent.vault import crypto, files, index
-from retention_agent.vault.cases import get_case
+from retention_agent.vault.cases import require_case
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact, VCardError, parse_vcards, to_json, to_vcard
@@ -65,7 +65,7 @@ def ingest_file(
     on_step: StepHook = _no_hook,
 ) -> Ingested:
     """Encrypt one of the user's files into the vault; ``position`` numbers it in errors."""
-    get_case(vault, case_id)
+    require_case(vault, case_id)
     handle, size = files.open_source(source, position)
     with handle:
         before = os.fstat(handle.fileno())
@@ -93,7 +93,7 @@ def ingest_contact(
     vault: Vault, *, case_id: str, contact: Contact, now: dt.datetime, on_step: StepHook = _no_hook
 ) -> Ingested:
     """A contact typed in by hand, stored as a vCard item like an imported one."""
-    get_case(vault, case_id)
+    require_case(vault, case_id)
     card = to_vcard(contact)
     meta = {"name": f"{contact.name}.vcf", "original": None, "contacts": [to_json(contact)]}
     item_id = _ingest(vault, case_id, "contact", io.BytesIO(card), len(card), meta, now, on_step)
