@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path, PurePath
 
 from retention_agent.errors import (
@@ -76,6 +77,29 @@ def export_item(vault: Vault, item_id: str, folder: Path) -> Path:
             raise files.disk_full(folder, record.size) from None
         raise
     return target
+
+
+def decrypted_chunks(vault: Vault, item_id: str) -> Iterator[bytes]:
+    """An item's plaintext, in authenticated chunks, never written anywhere.
+
+    Raises :class:`IntegrityError` if the blob does not authenticate; a truncated blob is
+    only detected at the end, so a caller must discard what it received on error.
+    """
+    row = _row(vault, item_id)
+    blob = vault.blob_path(row["blob"])
+    if not blob.exists():
+        raise BlobMissing(item=item_id)
+    try:
+        data_key = vault.unwrap(item_key_id(item_id))
+        with blob.open("rb") as handle:
+            yield from crypto.decrypt_stream(handle, data_key, vault.id, item_id)
+    except crypto.TamperedError:
+        raise IntegrityError(item=item_id) from None
+
+
+def read_item(vault: Vault, item_id: str) -> bytes:
+    """An item's whole plaintext in memory (for photos shown or exported one at a time)."""
+    return b"".join(decrypted_chunks(vault, item_id))
 
 
 def safe_name(name: str, *, fallback: str) -> str:

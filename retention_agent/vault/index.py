@@ -97,6 +97,17 @@ CREATE TABLE checklist (
     done_on TEXT NOT NULL,
     PRIMARY KEY (case_id, place)
 ) STRICT;
+
+-- Small encrypted facts that are not items (see ``sealed``): photo exports, copies
+-- left outside the vault, tombstones, the contact person. Each has its own data key
+-- ('sealed:<id>'), so it can be destroyed on its own.
+CREATE TABLE sealed (
+    id INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    case_id TEXT REFERENCES cases(id),
+    created TEXT NOT NULL,
+    sealed BLOB NOT NULL
+) STRICT;
 """
 
 

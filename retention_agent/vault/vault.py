@@ -93,7 +93,12 @@ class Vault:
         return cls(home, db, lock, store)
 
     @classmethod
-    def open(cls, home: Path, passphrase: PassphraseSource) -> Vault:
+    def open(
+        cls, home: Path, passphrase: PassphraseSource, *, store: KekStore | None = None
+    ) -> Vault:
+        """Open and lock the vault. A long-running process passes the ``store`` it got
+        from an earlier open (``vault.store``), so a key file's passphrase is asked for
+        and stretched once, and only the derived key stays in memory."""
         if not _is_initialised(home):
             raise VaultNotInitialised()
         lock = _acquire_lock(home)
@@ -104,7 +109,8 @@ class Vault:
                 vault_id = _required_meta(db, "vault_id")
             except sqlite3.DatabaseError:
                 raise VaultUnreadable() from None
-            store = open_store(home, vault_id, kind, passphrase)
+            if store is None or store.kind != kind:
+                store = open_store(home, vault_id, kind, passphrase)
             vault = cls(home, db, lock, store)
         except BaseException:
             lock.release()

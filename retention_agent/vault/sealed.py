@@ -1,0 +1,106 @@
+"""Sealed records: small encrypted facts that are not items, e.g. where a photo export
+went, copies the product left outside the vault, tombstones of deleted items' keyed
+fingerprints, the family's Red Barnet contact person.
+
+Each record has a ``topic`` (a short constant of the module that writes it), an optional
+case, a creation time and a JSON value sealed under the record's own data key
+(``sealed:<id>``). Destroying a record destroys its key first, so its value is
+unrecoverable even where the row's old bytes survive on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from retention_agent.vault import crypto, index
+from retention_agent.vault.cases import require_case
+from retention_agent.vault.vault import Vault
+
+
+@dataclass(frozen=True)
+class SealedRecord:
+    id: int
+    topic: str
+    case_id: str | None
+    created: dt.datetime
+    value: dict[str, Any]
+
+
+def record_key_id(record_id: int) -> str:
+    return f"sealed:{record_id}"
+
+
+def add(
+    vault: Vault,
+    topic: str,
+    value: dict[str, Any],
+    now: dt.datetime,
+    *,
+    case_id: str | None = None,
+) -> int:
+    """Store ``value`` (JSON-serialisable) sealed; returns the record's id."""
+    if case_id is not None:
+        require_case(vault, case_id)
+    data_key = crypto.new_key()
+    with index.transaction(vault.db):
+        cursor = vault.db.execute(
+            "INSERT INTO sealed (topic, case_id, created, sealed) VALUES (?, ?, ?, x'')",
+            (topic, case_id, now.isoformat()),
+        )
+        assert cursor.lastrowid is not None
+        record_id = cursor.lastrowid
+        key_id = record_key_id(record_id)
+        vault.insert_key(key_id, data_key)
+        vault.db.execute(
+            "UPDATE sealed SET sealed = ? WHERE id = ?",
+            (crypto.seal(data_key, vault.id, key_id, value), record_id),
+        )
+    return record_id
+
+
+def find(vault: Vault, topic: str, *, case_id: str | None = None) -> list[SealedRecord]:
+    """The records of ``topic`` (of one case, if given), oldest first."""
+    query = "SELECT * FROM sealed WHERE topic = ?"
+    params: list[str] = [topic]
+    if case_id is not None:
+        query += " AND case_id = ?"
+        params.append(case_id)
+    rows = vault.db.execute(query + " ORDER BY id", params).fetchall()
+    return [_record(vault, row) for row in rows]
+
+
+def get(vault: Vault, record_id: int) -> SealedRecord:
+    row = vault.db.execute("SELECT * FROM sealed WHERE id = ?", (record_id,)).fetchone()
+    if row is None:
+        raise KeyError(record_id)
+    return _record(vault, row)
+
+
+def replace(vault: Vault, record_id: int, value: dict[str, Any]) -> None:
+    """Seal a new value into an existing record (same key)."""
+    key_id = record_key_id(record_id)
+    sealed = crypto.seal(vault.unwrap(key_id), vault.id, key_id, value)
+    with index.transaction(vault.db):
+        vault.db.execute("UPDATE sealed SET sealed = ? WHERE id = ?", (sealed, record_id))
+
+
+def destroy(vault: Vault, record_id: int) -> None:
+    """Remove a record for good: its key and its row, then scrub the WAL."""
+    with index.transaction(vault.db):
+        vault.db.execute("DELETE FROM keys WHERE id = ?", (record_key_id(record_id),))
+        vault.db.execute("DELETE FROM sealed WHERE id = ?", (record_id,))
+    index.scrub(vault.db)
+
+
+def _record(vault: Vault, row: Any) -> SealedRecord:
+    key_id = record_key_id(row["id"])
+    value = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, row["sealed"])
+    return SealedRecord(
+        id=row["id"],
+        topic=row["topic"],
+        case_id=row["case_id"],
+        created=dt.datetime.fromisoformat(row["created"]),
+        value=value,
+    )
