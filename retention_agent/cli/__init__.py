@@ -104,7 +104,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from retention_agent.cli import case_cmds, demo_cmd, item_cmds, retention_cmds, status_cmd
+    from retention_agent.cli import (
+        case_cmds,
+        demo_cmd,
+        item_cmds,
+        retention_cmds,
+        scan_cmd,
+        status_cmd,
+    )
 
     for command in (
         item_cmds.init,
@@ -120,6 +127,7 @@ def _register() -> None:
         retention_cmds.hold,
         retention_cmds.release,
         retention_cmds.checklist,
+        scan_cmd.scan_command,
         demo_cmd.demo,
     ):
         cli.add_command(command)

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from retention_agent import thumbnails
 from retention_agent.errors import BadContact, IntegrityError
-from retention_agent.vault import crypto, files, index
+from retention_agent.vault import copies, crypto, files, index, perceptual
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
@@ -72,8 +73,11 @@ def ingest_file(
         meta: dict[str, Any] = {"name": source.name, "original": str(source.absolute())}
         if kind == "contact":
             meta["contacts"] = _contacts_in(handle, position)
+        if kind == "photo":
+            meta["perceptual"] = _perceptual_hash(handle)
         item_id = _ingest(vault, case_id, kind, handle, size, meta, now, on_step)
     if keep_original:
+        _left_outside(vault, case_id, item_id, source, now, (meta["fingerprint"], size))
         return Ingested(item_id, size, original_removed=False)
     # Someone changed the original while it was being encrypted: our copy is not the
     # newest version, so the original stays.
@@ -83,10 +87,52 @@ def ingest_file(
         before.st_size,
         before.st_mtime_ns,
     ):
+        _left_outside(vault, case_id, item_id, source, now, None)
         return Ingested(item_id, size, original_removed=False, original_changed=True)
     files.overwrite_and_unlink(source)
     on_step("removed")
+    thumbnails.remove([source])
     return Ingested(item_id, size, original_removed=True)
+
+
+def _perceptual_hash(handle: BinaryIO) -> dict[str, str] | None:
+    found = perceptual.of_image(handle)
+    handle.seek(0)
+    return None if found is None else found.to_json()
+
+
+def _left_outside(
+    vault: Vault,
+    case_id: str,
+    item_id: str,
+    source: Path,
+    now: dt.datetime,
+    kept: tuple[str, int] | None,
+) -> None:
+    """An original stays where it was: track it as a copy outside the vault, and drop
+    the file managers' thumbnails of it (they would be regenerated from the file
+    while it is there, but no longer outlive it). ``kept`` is the fingerprint and size
+    of an original kept on purpose; without it the original changed while it was
+    added, and is fingerprinted as it is now."""
+    if kept is not None:
+        (fingerprint, size), changed = kept, False
+    else:
+        try:
+            fingerprint, size = copies.fingerprint_file(vault, source)
+        except OSError:
+            return  # it changed, and is gone or unreadable by now
+        changed = True
+    copies.track(
+        vault,
+        case_id=case_id,
+        item_id=item_id,
+        path=source,
+        size=size,
+        fingerprint=fingerprint,
+        origin="changed-original" if changed else "kept-original",
+        now=now,
+    )
+    thumbnails.remove([source])
 
 
 def ingest_contact(

@@ -41,22 +41,34 @@ def add(
     case_id: str | None = None,
 ) -> int:
     """Store ``value`` (JSON-serialisable) sealed; returns the record's id."""
+    with index.transaction(vault.db):
+        return insert(vault, topic, value, now, case_id=case_id)
+
+
+def insert(
+    vault: Vault,
+    topic: str,
+    value: dict[str, Any],
+    now: dt.datetime,
+    *,
+    case_id: str | None = None,
+) -> int:
+    """Like :func:`add`, inside a transaction the caller holds (e.g. a deletion's)."""
     if case_id is not None:
         require_case(vault, case_id)
     data_key = crypto.new_key()
-    with index.transaction(vault.db):
-        cursor = vault.db.execute(
-            "INSERT INTO sealed (topic, case_id, created, sealed) VALUES (?, ?, ?, x'')",
-            (topic, case_id, now.isoformat()),
-        )
-        assert cursor.lastrowid is not None
-        record_id = cursor.lastrowid
-        key_id = record_key_id(record_id)
-        vault.insert_key(key_id, data_key)
-        vault.db.execute(
-            "UPDATE sealed SET sealed = ? WHERE id = ?",
-            (crypto.seal(data_key, vault.id, key_id, value), record_id),
-        )
+    cursor = vault.db.execute(
+        "INSERT INTO sealed (topic, case_id, created, sealed) VALUES (?, ?, ?, x'')",
+        (topic, case_id, now.isoformat()),
+    )
+    assert cursor.lastrowid is not None
+    record_id = cursor.lastrowid
+    key_id = record_key_id(record_id)
+    vault.insert_key(key_id, data_key)
+    vault.db.execute(
+        "UPDATE sealed SET sealed = ? WHERE id = ?",
+        (crypto.seal(data_key, vault.id, key_id, value), record_id),
+    )
     return record_id
 
 
