@@ -56,8 +56,8 @@ def build(root: Path, files: int) -> dict[str, Any]:
     from retention_agent.clock import now
     from retention_agent.demo.synthetic import photo_jpeg
     from retention_agent.policy.loader import default_policy
+    from retention_agent.vault.adding import ingest_file
     from retention_agent.vault.cases import new_case
-    from retention_agent.vault.ingest import ingest_file
     from retention_agent.vault.keystore import PassphraseSource
     from retention_agent.vault.vault import Vault
 
@@ -86,7 +86,6 @@ def build(root: Path, files: int) -> dict[str, Any]:
                 case_id=case_id,
                 kind="photo",
                 source=photo,
-                position=1,
                 now=now(),
                 keep_original=False,
             )

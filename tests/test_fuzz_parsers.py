@@ -1,6 +1,6 @@
 """Fuzzing every parser of outside input that this project owns (the vCard and import
 readers have their own): the policy loader, the blob header and body, the key file,
-sealed records, the cloud clients' config readers, mountinfo, and the image and PDF
+sealed records, the cloud clients' config readers, and the image and PDF
 readers the scan hands other people's files to. The only exceptions allowed are the
 project's own typed errors and the documented ``TamperedError``.
 
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from retention_agent.errors import RetentionError
 from retention_agent.policy.errors import PolicyError
 from retention_agent.policy.loader import default_policy_text, load_policy_text
-from retention_agent.scan import cloud_clients, matchpaper, removal
+from retention_agent.scan import cloud_clients, matchpaper
 from retention_agent.vault import crypto, keyfile, perceptual
 from retention_agent.vault.keystore import KeyFileCorrupt, PassphraseSource, WrongPassphrase
 
@@ -189,7 +189,6 @@ def test_cloud_config_readers(info: bytes, raw: bytes, text: str) -> None:
         cloud_clients.qt_sync_folders(data)
         cloud_clients.syncthing_folders(data, home)
         cloud_clients.onedrive_linux_sync_dir(data, home)
-    removal.parse_mountinfo(text)
 
 
 @FUZZ

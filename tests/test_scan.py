@@ -20,9 +20,9 @@ from retention_agent.demo.synthetic import photo_jpeg
 from retention_agent.scan import removal
 from retention_agent.scan.leftovers import scan
 from retention_agent.scan.places import default_places
-from retention_agent.vault import catalog, copies
+from retention_agent.vault import catalog, copies, filesystems, originals
+from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.deletion import DeletionRequest, delete_items
-from retention_agent.vault.ingest import ingest_file
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case
@@ -43,7 +43,6 @@ def add(vault: Vault, case_id: str, source: Path, kind: Kind, *, keep: bool = Tr
         case_id=case_id,
         kind=kind,
         source=source,
-        position=1,
         now=NOW,
         keep_original=keep,
     ).item_id
@@ -238,40 +237,31 @@ def test_the_vault_itself_is_not_scanned(vault: Vault, tmp_path: Path) -> None:
     assert result.exact == []
 
 
-def test_removal_overwrites_and_says_how(vault: Vault, tmp_path: Path) -> None:
+def test_removal_is_the_one_add_uses_and_says_how(vault: Vault, tmp_path: Path) -> None:
     case_id = add_case(vault)
     source = folder(tmp_path / "in") / "mp.pdf"
     source.write_bytes(PAPER)
     add(vault, case_id, source, "match_paper", keep=False)
     downloads = folder(tmp_path / "Downloads")
-    (downloads / "a.pdf").write_bytes(PAPER)
-    (downloads / "b.pdf").write_bytes(PAPER)
-    first, second = sorted(scan(vault, [downloads]).exact, key=lambda f: f.path)
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        (downloads / name).write_bytes(PAPER)
+    os.link(downloads / "c.pdf", tmp_path / "backup-of-c.pdf")  # another name: kept
+    first, second, third = sorted(scan(vault, [downloads]).exact, key=lambda f: f.path)
     (downloads / "b.pdf").write_bytes(PAPER[::-1])  # changed since the scan: left alone
 
-    done = removal.remove(vault, first)
-    refused = removal.remove(vault, second)
+    done, refused, unlinked = (removal.remove(vault, f) for f in (first, second, third))
 
-    assert done.outcome == "removed"
-    assert not first.path.exists()
-    assert done.method == removal.filesystem_method(downloads)
-    assert refused.outcome == "changed"
-    assert second.path.exists()
-
-
-def test_mountinfo_decides_the_method(tmp_path: Path) -> None:
-    mountinfo = tmp_path / "mountinfo"
-    mountinfo.write_text(
-        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
-        "40 22 0:35 / /home/a\\040b rw shared:2 - btrfs /dev/sda2 rw,subvol=/home\n"
-        "41 22 0:36 / /mnt/x rw - zfs tank/x rw\n"
-        "garbage line\n"
+    expected = (
+        originals.Method.OVERWRITTEN
+        if filesystems.detect(downloads).overwrite_reaches_old_blocks
+        else originals.Method.DELETED
     )
-    assert removal.filesystem_type(Path("/etc"), mountinfo) == "ext4"
-    assert removal.filesystem_type(Path("/home/a b/Billeder"), mountinfo) == "btrfs"
-    assert removal.filesystem_type(Path("/home/ab"), mountinfo) == "ext4"
-    assert removal.filesystem_type(Path("/mnt/x/y"), mountinfo) == "zfs"
-    assert removal.filesystem_type(Path("/"), tmp_path / "missing") is None
+    assert done.outcome.method is expected
+    assert not first.path.exists()
+    assert refused.outcome.kept is originals.Kept.CHANGED
+    assert second.path.exists()
+    assert unlinked.outcome.method is originals.Method.LINK_REMOVED
+    assert (tmp_path / "backup-of-c.pdf").read_bytes() == PAPER
 
 
 # --- the command ---------------------------------------------------------------------

@@ -15,8 +15,8 @@ import pytest
 
 from retention_agent import thumbnails
 from retention_agent.vault import catalog, copies
+from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.deletion import DeletionRequest, delete_items
-from retention_agent.vault.ingest import ingest_file
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case
 
@@ -107,7 +107,6 @@ def test_ingest_and_deletion_remove_thumbnails(vault: Vault, tmp_path: Path) -> 
             case_id=case_id,
             kind="photo",
             source=path,
-            position=1,
             now=NOW,
             keep_original=keep,
         ).item_id

@@ -14,8 +14,8 @@ import pytest
 from retention_agent import lifecycle
 from retention_agent.demo.synthetic import photo_jpeg
 from retention_agent.vault import catalog, copies, crypto, sealed, tombstones
+from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.deletion import DeletionRequest, delete_items
-from retention_agent.vault.ingest import ingest_file
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under
@@ -31,7 +31,7 @@ def vault(vault_home: Path) -> Iterator[Vault]:
 
 def add(vault: Vault, case_id: str, path: Path, kind: Kind, keep: bool = False) -> str:
     return ingest_file(
-        vault, case_id=case_id, kind=kind, source=path, position=1, now=NOW, keep_original=keep
+        vault, case_id=case_id, kind=kind, source=path, now=NOW, keep_original=keep
     ).item_id
 
 

@@ -13,6 +13,7 @@ _ORIGINS = {
     "open": N_("decrypted with 'retention open'"),
     "kept-original": N_("original kept with --keep-original"),
     "changed-original": N_("original kept because it changed while it was added"),
+    "unremovable-original": N_("original the system refused to remove"),
     "import-partial": N_("original an import did not fully understand"),
     "photo-export": N_("photo export"),
 }

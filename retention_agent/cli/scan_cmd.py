@@ -23,14 +23,21 @@ from retention_agent.lifecycle import expire_tombstones
 from retention_agent.scan.cloud import SyncedFolder, synced_folder_of, synced_folders
 from retention_agent.scan.leftovers import Found, ScanResult, scan
 from retention_agent.scan.removal import Removal, remove
+from retention_agent.vault import originals
 
 _METHODS = {
-    "overwritten": N_("overwritten with zeros and deleted"),
-    "copy-on-write": N_(
-        "deleted; this file system writes changes elsewhere, so the old content may stay "
-        "on the disk until the space is reused"
+    originals.Method.OVERWRITTEN: N_("overwritten with zeros and deleted"),
+    originals.Method.DELETED: N_(
+        "deleted, but not overwritten: on this kind of disk overwriting does not reach the old data"
     ),
-    "unknown": N_("overwritten with zeros and deleted, as far as this file system allows"),
+    originals.Method.LINK_REMOVED: N_(
+        "this name removed; the file has other names (hard links) and lives on under them"
+    ),
+}
+_KEPT = {
+    originals.Kept.CHANGED: N_("Not removed (it changed since it was checked): {path}"),
+    originals.Kept.GONE: N_("Not removed (it was already gone): {path}"),
+    originals.Kept.FAILED: N_("Not removed (the system refused): {path}"),
 }
 
 
@@ -87,9 +94,9 @@ def _json(result: ScanResult, removals: list[Removal], folders: list[SyncedFolde
         "likely": [_found_json(f, folders) for f in result.likely],
         "removed": [
             {
-                "path": str(r.path),
-                "outcome": r.outcome,
-                "method": r.method,
+                "path": str(r.found.path),
+                "method": r.outcome.method,
+                "kept": r.outcome.kept,
                 "synced": r.synced.service if r.synced else None,
             }
             for r in removals
@@ -150,12 +157,10 @@ def _render(result: ScanResult, removals: list[Removal], folders: list[SyncedFol
 
 
 def _removal_line(removal: Removal) -> str:
-    if removal.outcome == "changed":
-        return _("Not removed (it changed since it was checked): {path}").format(path=removal.path)
-    if removal.outcome == "failed":
-        return _("Not removed (the system refused): {path}").format(path=removal.path)
-    assert removal.method is not None
-    line = _("Removed: {path} — {how}.").format(path=removal.path, how=_(_METHODS[removal.method]))
+    path, outcome = removal.found.path, removal.outcome
+    if outcome.method is None:
+        return _(_KEPT[outcome.kept or originals.Kept.FAILED]).format(path=path)
+    line = _("Removed: {path} — {how}.").format(path=path, how=_(_METHODS[outcome.method]))
     if removal.synced is not None:
         line += " " + _(
             "It was in a folder synced to {service}: delete it there too, also from the bin."

@@ -27,23 +27,10 @@ from typing import BinaryIO
 from retention_agent.scan.places import Place, default_places, outermost
 from retention_agent.scan.targets import Target, Targets, load_targets
 from retention_agent.vault import copies, perceptual
+from retention_agent.vault.sources import Identity
 from retention_agent.vault.vault import Vault
 
 READ_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What a file was when it was checked; removal refuses a file that changed since."""
-
-    device: int
-    inode: int
-    size: int
-    mtime_ns: int
-
-    @classmethod
-    def of(cls, info: os.stat_result) -> Identity:
-        return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,8 @@ _MESSAGES: dict[Subject, str] = {
         "photos of the child must not go online (C3). Export to a folder that is not synced."
     ),
     "original": N_(
-        "Warning: file {position} was in a folder that {service} copies to the cloud "
-        "({folder}). The cloud may still keep it, also in its bin or version history: "
-        "delete it there too."
+        "Warning: '{name}' was in a folder that {service} copies to the cloud ({folder}). "
+        "The cloud may still keep it, also in its bin or version history: delete it there too."
     ),
 }
 

@@ -10,6 +10,7 @@ Two kinds of sealed records (see ``sealed``), each with its case:
     origin  "open"              a decrypted copy written by ``retention open``
             "kept-original"     an original added with ``--keep-original``
             "changed-original"  an original that changed while it was added, so it stayed
+            "unremovable-original"  an original the operating system refused to remove
             "import-partial"    an original an import left in place because it did not
                                 understand all of it (written by the importers)
 
@@ -43,7 +44,14 @@ from retention_agent.vault.vault import Vault
 TOPIC = "copy"
 READ_CHUNK = 1 << 20
 EXPORT_TOPIC = "photo-export"
-Origin = Literal["open", "kept-original", "changed-original", "import-partial", "photo-export"]
+Origin = Literal[
+    "open",
+    "kept-original",
+    "changed-original",
+    "unremovable-original",
+    "import-partial",
+    "photo-export",
+]
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,34 @@ def track(
         "origin": origin,
     }
     return sealed.add(vault, TOPIC, value, now, case_id=case_id)
+
+
+def track_original(
+    vault: Vault,
+    *,
+    case_id: str,
+    item_id: str,
+    path: Path,
+    origin: Origin,
+    now: dt.datetime,
+) -> None:
+    """Record an original left where it was (``kept-original``, ``changed-original``,
+    ``unremovable-original``), fingerprinted as it is now, if it is still readable: a
+    changed one is no longer the vault's copy, but still the family's file."""
+    try:
+        fingerprint, size = fingerprint_file(vault, path)
+    except OSError:
+        return
+    track(
+        vault,
+        case_id=case_id,
+        item_id=item_id,
+        path=path,
+        size=size,
+        fingerprint=fingerprint,
+        origin=origin,
+        now=now,
+    )
 
 
 def track_open(vault: Vault, item: ItemRecord, path: Path, now: dt.datetime) -> int:

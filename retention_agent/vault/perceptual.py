@@ -65,6 +65,12 @@ class PerceptualHash:
         return 1.0 - (phash + dhash) / (2 * HASH_BITS)
 
 
+def stored(source: BinaryIO) -> dict[str, str] | None:
+    """The hashes as sealed with an item (None for what is not a readable image)."""
+    found = of_image(source)
+    return None if found is None else found.to_json()
+
+
 def of_image(source: BinaryIO) -> PerceptualHash | None:
     """The hashes of the image in ``source``; None if it is not an image Pillow reads.
 
