@@ -334,3 +334,28 @@ def test_open_is_tracked_and_counted_by_status_apply_and_checklist(tmp_path: Pat
     run("scan", str(desk), "--remove")
     (case,) = json.loads(run("status", "--json"))["cases"]
     assert case["copies_outside"] == 0
+
+
+def test_an_original_that_changed_meanwhile_is_tracked_as_it_is_now(
+    vault: Vault, tmp_path: Path
+) -> None:
+    case_id = add_case(vault)
+    source = folder(tmp_path / "in") / "mp.pdf"
+    source.write_bytes(PAPER)
+
+    def change(step: str) -> None:
+        if step == "verified":
+            source.write_bytes(PAPER + b" edited")
+
+    ingest_file(
+        vault,
+        case_id=case_id,
+        kind="match_paper",
+        source=source,
+        now=NOW,
+        keep_original=False,
+        on_step=change,
+    )
+    (copy,) = copies.all_copies(vault)
+    assert (copy.origin, copy.path, copy.size) == ("changed-original", source, len(PAPER) + 7)
+    assert copy.present()

@@ -30,15 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from retention_agent import thumbnails
 from retention_agent.errors import IntegrityError
 from retention_agent.vault import (
-    copies,
     crypto,
     duplicates,
     files,
     index,
     interrupts,
+    left_outside,
     originals,
     sealed,
 )
@@ -162,35 +161,8 @@ def ingest_parts(
         sealed.destroy(vault, *journaled)
         on_step("removed")
     result: Batch = deferral.result
-    _outside_the_vault(vault, case_id, written, result, now)
+    left_outside.record(vault, case_id, {w.item_id for w in written}, result, now)
     return result
-
-
-def _outside_the_vault(
-    vault: Vault, case_id: str, written: Sequence[_Written], batch: Batch, now: dt.datetime
-) -> None:
-    """The file managers' thumbnails of every original go; an original that stays
-    where it was (kept on request, changed meanwhile, not removable) is tracked as a
-    copy outside the vault (``copies``), for ``status``, ``apply`` and ``scan``."""
-    made = {w.item_id: w for w in written}
-    for part in batch.parts:
-        removal, done = part.removal, made.get(part.item_id)
-        if removal is None:
-            continue
-        thumbnails.remove([removal.path])
-        if removal.removed or removal.kept is originals.Kept.GONE or done is None:
-            continue
-        origin: copies.Origin = _LEFT[removal.kept or originals.Kept.ASKED]
-        copies.track_original(
-            vault, case_id=case_id, item_id=done.item_id, path=removal.path, origin=origin, now=now
-        )
-
-
-_LEFT: dict[originals.Kept, copies.Origin] = {
-    originals.Kept.ASKED: "kept-original",
-    originals.Kept.CHANGED: "changed-original",
-    originals.Kept.FAILED: "unremovable-original",
-}
 
 
 def _new_ids(vault: Vault, count: int) -> list[str]:
