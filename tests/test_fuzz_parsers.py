@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from retention_agent.errors import RetentionError
@@ -192,6 +192,8 @@ def test_cloud_config_readers(info: bytes, raw: bytes, text: str) -> None:
 
 
 @FUZZ
+# Found by a long run: a ``\\x`` escape with no hex digits after it.
+@example(pieces=["[Accounts]\n", "0\\Folders\\1\\localPath=", "\\x"])
 @given(
     st.lists(
         st.sampled_from(

@@ -315,8 +315,8 @@ def _qt_value(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1]
     return re.sub(
-        r"\\(x[0-9a-fA-F]{1,4}|.)",
-        lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] == "x" else m.group(1),
+        r"\\x([0-9a-fA-F]{1,4})|\\(.)",
+        lambda m: chr(int(m.group(1), 16)) if m.group(1) else m.group(2),
         value,
     )
 
