@@ -281,7 +281,7 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
         retention list --case 4f2a9b --kind photo
         retention list --json
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         items = catalog.list_items(vault, case_id=case_id, kind=kind)  # type: ignore[arg-type]
     if as_json:
         emit_json(
@@ -329,6 +329,7 @@ def open_item(item_id: str, folder: Path) -> None:
         retention open 1a2b3c4d --to ~/Skrivebord
     """
     moment = now()
+    # Not read-only: the decrypted copy is recorded (sealed) as a copy outside the vault.
     with open_vault() as vault:
         target = catalog.export_item(vault, item_id, folder)
         copies.track_open(vault, catalog.get_item(vault, item_id), target, moment)
