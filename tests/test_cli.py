@@ -92,7 +92,7 @@ class Mode:
     key_in: str  # what ``status`` must name as the place of the key
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
+@pytest.fixture(params=["in-process", pytest.param("subprocess", marks=pytest.mark.slow)])
 def mode(request: pytest.FixtureRequest, vault_home: Path) -> Mode:
     if request.param == "in-process":
         return Mode(run_in_process, "keyring")

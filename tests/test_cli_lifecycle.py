@@ -160,6 +160,7 @@ def test_lifecycle_errors_are_one_line(case_id: str, args: tuple[str, ...], code
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_demo_plays_a_whole_year(tmp_path: Path) -> None:
     """The README's main command, as a real process, in both languages' default (en)."""
     env = dict(os.environ, RETENTION_HOME=str(tmp_path / "demo" / "vault"))

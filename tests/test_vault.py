@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import re
 import shutil
 import sqlite3
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from retention_agent import errors
 from retention_agent.vault import catalog, files
 from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case, new_case
+from retention_agent.vault.ingest import Part, ingest_parts
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
 from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under
@@ -82,13 +86,16 @@ def test_nothing_identifying_is_stored_in_clear(
         contact=Contact(name=SECRET_ALIAS, phone="+45 00 00 00 01", relation="child"),
         now=NOW,
     )
+    item_ids = {item.id for item in catalog.list_items(vault)}
     vault.close()
     everything = all_bytes_under(vault_home)
     for needle in (b"Zebrafinke", b"zebrafinke", b"asthma", b"00 00 00 01"):
         assert needle not in everything
     names = [p.name for p in (vault_home / "blobs").iterdir()]
     assert len(names) == 2
-    assert all(len(name) == 32 and int(name, 16) >= 0 for name in names)
+    # Random names: 32 hex digits that say nothing about the item (not even its id).
+    assert all(re.fullmatch("[0-9a-f]{32}", name) for name in names), names
+    assert not any(item_id in name for name in names for item_id in item_ids)
 
 
 def test_ingest_removes_original_only_after_verified_copy(vault: Vault, tmp_path: Path) -> None:
@@ -285,14 +292,35 @@ def test_export_refuses_to_overwrite_and_needs_a_folder(vault: Vault, tmp_path: 
 
 
 @pytest.mark.parametrize(
-    "name", ["../../evil.jpg", "..\\..\\evil.jpg", "/etc/evil.jpg", "..", ".hidden"]
+    ("name", "written_as"),
+    [
+        ("../../evil.jpg", "evil.jpg"),
+        ("..\\..\\evil.jpg", "evil.jpg"),
+        ("/etc/evil.jpg", "evil.jpg"),
+        ("sub/../../evil.jpg", "evil.jpg"),
+        ("..", None),
+        (".hidden", None),
+        ("", None),
+    ],
 )
-def test_export_never_writes_outside_the_folder(name: str, tmp_path: Path) -> None:
-    safe = catalog.safe_name(name, fallback="item.bin")
-    assert "/" not in safe
-    assert "\\" not in safe
-    assert safe not in ("..", ".")
-    assert not safe.startswith(".")
+def test_export_never_writes_outside_the_folder(
+    vault: Vault, tmp_path: Path, name: str, written_as: str | None
+) -> None:
+    """A stored name comes from some other machine (an archive, a chat export, a contact
+    typed in): exporting it writes one file directly inside the chosen folder, nowhere
+    else, under the name's last component or the item's id."""
+    case_id = add_case(vault)
+    part = Part(kind="photo", name=name, size=5, open=lambda: io.BytesIO(b"bytes"))
+    (ingested,) = ingest_parts(vault, case_id=case_id, parts=[part], now=NOW).parts
+    out = tmp_path / "deep" / "er" / "out"
+    out.mkdir(parents=True)
+    before = sorted(str(p) for p in tmp_path.rglob("*") if not p.is_relative_to(vault.home))
+    exported = catalog.export_item(vault, ingested.item_id, out)
+    assert exported == out / (written_as or f"{ingested.item_id}.bin")
+    assert [p.name for p in out.iterdir()] == [exported.name]
+    assert exported.read_bytes() == b"bytes"
+    after = sorted(str(p) for p in tmp_path.rglob("*") if not p.is_relative_to(vault.home))
+    assert set(after) - set(before) == {str(exported)}
 
 
 def test_unknown_case_and_item(vault: Vault, tmp_path: Path) -> None:
@@ -339,15 +367,34 @@ def test_index_is_a_real_sqlite_file(vault: Vault, vault_home: Path) -> None:
     assert {"meta", "keys", "cases", "items"} <= tables
 
 
-def test_early_sync_writer_writes_everything_and_syncs_along_the_way(tmp_path: Path) -> None:
+def test_early_sync_writer_writes_everything_and_syncs_along_the_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ``SYNC_EVERY`` bytes the helper thread syncs what is written so far, while
+    the writer goes on; the file's size at each sync is seen through the real fdatasync."""
+    synced_sizes: list[int] = []
+    synced = threading.Event()
+    real_datasync = files._datasync
+
+    def watched_datasync(fd: int) -> None:
+        synced_sizes.append(os.fstat(fd).st_size)
+        real_datasync(fd)
+        synced.set()
+
+    monkeypatch.setattr(files, "_datasync", watched_datasync)
+
     class Small(files.EarlySyncWriter):
         SYNC_EVERY = 1000  # sync often, so the helper thread really runs
 
     target = tmp_path / "blob.part"
+    chunks = [os.urandom(700) for _ in range(20)]
     with target.open("wb") as handle:
         writer = Small(handle)
-        chunks = [os.urandom(700) for _ in range(20)]
-        assert sum(writer.write(chunk) for chunk in chunks) == 14_000
+        for number, chunk in enumerate(chunks, start=1):
+            assert writer.write(chunk) == 700
+            if number == 2:  # 1,400 bytes: past SYNC_EVERY, flushed and handed to the helper
+                assert synced.wait(timeout=60), "the helper thread never synced"
         writer.finish()
         writer.finish()  # idempotent
+    assert synced_sizes[0] == 1400  # synced along the way, not only at the end
     assert target.read_bytes() == b"".join(chunks)
