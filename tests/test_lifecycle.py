@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
-from retention_agent.enforce import apply_due, assess, due_deletions
+from retention_agent.enforce import apply_due, assess, case_facts, due_deletions
 from retention_agent.lifecycle import (
     checklist_done,
     mark_checklist,
@@ -19,6 +19,7 @@ from retention_agent.lifecycle import (
     record_export_outcome,
     release_hold,
 )
+from retention_agent.policy.facts import Hold
 from retention_agent.vault import catalog, receipts
 from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
@@ -152,6 +153,18 @@ def test_bad_holds_are_refused(
     with pytest.raises(error):
         place_hold(vault, case_id, START, until, reason)
     assert vault.db.execute("SELECT COUNT(*) FROM holds").fetchone()[0] == 0
+
+
+def test_a_hold_may_last_exactly_the_policy_maximum(vault: Vault, case_id: str) -> None:
+    """The cap is inclusive: until exactly ``max_hold`` after today is allowed (the
+    policy's P1Y), one day more is refused and names that last allowed day."""
+    today = dt.date(2027, 2, 1)
+    latest = dt.date(2028, 2, 1)
+    with pytest.raises(errors.HoldTooLong) as refused:
+        place_hold(vault, case_id, today, latest + dt.timedelta(days=1), "concern")
+    assert refused.value.fields == {"latest": latest.isoformat(), "case": case_id}
+    place_hold(vault, case_id, today, latest, "concern")
+    assert case_facts(vault, case_id).holds == (Hold(placed_on=today, until=latest),)
 
 
 def test_decision_rules(vault: Vault, case_id: str) -> None:

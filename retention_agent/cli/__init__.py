@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from retention_agent import i18n
-from retention_agent.cli.common import TranslatedGroup, root_options
+from retention_agent.cli.common import TranslatedGroup, requested_language, root_options
 from retention_agent.errors import ExitCode, RetentionError, from_os_error
 from retention_agent.i18n import _
 from retention_agent.vault import index
@@ -71,6 +71,7 @@ class RetentionGroup(TranslatedGroup):
         **extra: Any,
     ) -> Any:
         """Like click's, but a usage error is one translated line, not a usage block."""
+        i18n.set_language(requested_language(sys.argv[1:] if args is None else args))
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:

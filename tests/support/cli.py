@@ -1,0 +1,78 @@
+"""Running the ``retention`` command in tests: in-process through click's ``CliRunner``
+(the KEK sits in the tests' in-memory keyring) or as a real process (``python -m
+retention_agent``, which sees no keyring and uses the passphrase-protected key file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from click.testing import CliRunner
+
+from retention_agent import errors
+from retention_agent.cli import cli
+from tests.conftest import TEST_PASSPHRASE
+from tests.support.processes import python_module
+
+Env = Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        assert self.exit_code == 0, self.stderr
+        return json.loads(self.stdout)
+
+
+class Runner(Protocol):
+    def __call__(self, *args: str, env: Env | None = None) -> Outcome: ...
+
+
+def run_in_process(*args: str, env: Env | None = None) -> Outcome:
+    """``retention ARGS`` through CliRunner; an exception that escapes the command is
+    rendered on stderr the way the interpreter would render it for a real process."""
+    result = CliRunner().invoke(cli, list(args), env=env)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return Outcome(result.exit_code, result.stdout, stderr)
+
+
+def process_env(env: Env | None = None) -> dict[str, str]:
+    """The test's isolated environment plus the key file's passphrase; ``None`` unsets."""
+    full = dict(os.environ)
+    full["RETENTION_PASSPHRASE"] = TEST_PASSPHRASE
+    for name, value in (env or {}).items():
+        if value is None:
+            full.pop(name, None)
+        else:
+            full[name] = value
+    return full
+
+
+def run_process(*args: str, env: Env | None = None) -> Outcome:
+    """``retention ARGS`` as a real process with no terminal on stdin."""
+    done = python_module("retention_agent", *args, env=process_env(env))
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+def error_line(outcome: Outcome, error: type[errors.RetentionError], *private: str) -> str:
+    """The single line a failed command printed; its exit code is ``error``'s."""
+    assert "Traceback" not in outcome.stderr, outcome.stderr
+    lines = outcome.stderr.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{outcome.stderr}"
+    line = lines[0]
+    assert line.strip(), "the error line is blank"
+    assert error.exit_code != 0
+    assert outcome.exit_code == error.exit_code, (outcome.exit_code, error.__name__, line)
+    for text in private:
+        assert text not in line, f"{text!r} leaked into {line!r}"
+    return line
