@@ -575,9 +575,8 @@ def test_errors_in_danish_under_a_danish_locale(vault_home: Path) -> None:
     danish = error_line(
         run_in_process("list", env={"LANG": "da_DK.UTF-8"}), errors.VaultNotInitialised
     )
-    da = catalog.load("da")
-    expected = da["Error: {message}"].string.format(
-        message=da[errors.VaultNotInitialised.message].string
+    expected = danish_text("Error: {message}").format(
+        message=danish_text(errors.VaultNotInitialised.message)
     )
     assert danish == expected
     assert english == f"Error: {errors.VaultNotInitialised.message}"
@@ -621,6 +620,14 @@ def test_every_command_has_help_with_an_example() -> None:
     assert without_example == [], "--help without an example"
 
 
+def danish_text(msgid: str) -> str:
+    """The Danish catalog's text for ``msgid``."""
+    entry = catalog.load("da").get(msgid)
+    assert entry is not None, msgid
+    assert isinstance(entry.string, str)
+    return entry.string
+
+
 def _first_paragraph(text: str) -> str:
     return " ".join(text.split("\n\n")[0].split())
 
@@ -630,11 +637,11 @@ def test_every_command_has_danish_help(order: str) -> None:
     """``--help`` in Danish, whichever of ``--lang da`` and ``--help`` comes first: click's
     headings, the options, and the command's own text as the Danish catalog has it
     (compared with the whitespace that click's rewrapping changes taken out)."""
-    da = catalog.load("da")
     for path in _command_paths(cli):
-        command = cli
+        command: click.Command = cli
         for name in path:
-            found = command.get_command(click.Context(command), name)  # type: ignore[attr-defined]
+            assert isinstance(command, click.Group)
+            found = command.get_command(click.Context(command), name)
             assert found is not None
             command = found
         args = ["--lang", "da", "--help"] if order == "lang-first" else ["--help", "--lang", "da"]
@@ -644,10 +651,10 @@ def test_every_command_has_danish_help(order: str) -> None:
         assert shown.stdout.startswith("Brug: "), (path, shown.stdout[:200])
         assert "Tilvalg:" in shown.stdout
         lang_help = "Language of the output: da or en (default: from the locale)."
-        assert " ".join(da[lang_help].string.split()) in words
+        assert " ".join(danish_text(lang_help).split()) in words
         assert lang_help not in words
         assert command.help is not None
-        danish_help = da[command.help].string
+        danish_help = danish_text(command.help)
         assert danish_help, path
         assert danish_help != command.help, path
         assert _first_paragraph(danish_help) in words, (path, shown.stdout)
