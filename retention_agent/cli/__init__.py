@@ -91,8 +91,9 @@ class RetentionGroup(TranslatedGroup):
             if not standalone_mode:
                 raise
             click.echo(_("Cancelled; nothing was changed."), err=True)
-            # click turns Ctrl-C into Abort; a question answered "no" is one too.
-            ctrl_c = isinstance(abort.__cause__, KeyboardInterrupt)
+            # click turns Ctrl-C into Abort (at a question: "from None", so the Ctrl-C
+            # is only its context); a question answered "no" is an Abort too.
+            ctrl_c = isinstance(abort.__cause__ or abort.__context__, KeyboardInterrupt)
             sys.exit(ExitCode.INTERRUPTED if ctrl_c else ExitCode.FAILURE)
         finally:
             i18n.set_language(None)

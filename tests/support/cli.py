@@ -76,3 +76,10 @@ def error_line(outcome: Outcome, error: type[errors.RetentionError], *private: s
     for text in private:
         assert text not in line, f"{text!r} leaked into {line!r}"
     return line
+
+
+def without_now_note(outcome: Outcome) -> Outcome:
+    """``outcome`` without the note a command prints on stderr when RETENTION_NOW is set."""
+    lines = outcome.stderr.splitlines(keepends=True)
+    assert lines[0].startswith("Note: RETENTION_NOW is set;"), outcome.stderr
+    return Outcome(outcome.exit_code, outcome.stdout, "".join(lines[1:]))
