@@ -1,0 +1,251 @@
+"""``--json`` output is a public interface: every command's output is checked against its
+JSON Schema in ``schemas/``, so a renamed, dropped or retyped field fails here, while a
+new field does not (readers must ignore fields they do not know)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from retention_agent.cli import cli
+from retention_agent.lifecycle import CHECKLIST
+from retention_agent.policy.assessment import Action, Phase
+from retention_agent.policy.facts import ExportOutcome, FamilyDecision, Initiator
+from retention_agent.scan.places import Why
+from retention_agent.scan.sync_warnings import Subject
+from retention_agent.vault import originals
+from retention_agent.vault.copies import Origin
+from retention_agent.vault.records import KINDS
+from tests.support.cli import run_in_process
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SHARED = "definitions.schema.json"
+
+
+def load(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def registry() -> Registry:
+    resources = [(p.name, Resource.from_contents(load(p.name))) for p in SCHEMAS.glob("*.json")]
+    return Registry().with_resources(resources)
+
+
+def validator(command: str) -> Draft202012Validator:
+    return Draft202012Validator(
+        load(f"{command}.schema.json"),
+        registry=registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def check(command: str, output: str) -> Any:
+    """The parsed ``--json`` output of ``command``, valid against its schema."""
+    value = json.loads(output)
+    errors = sorted(validator(command).iter_errors(value), key=lambda e: list(e.path))
+    assert not errors, f"{command}: " + "; ".join(
+        f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors
+    )
+    return value
+
+
+def json_of(command: str, *args: str, now: str | None = None) -> Any:
+    """``retention <command words> args --json``, checked against the command's schema."""
+    env = {"RETENTION_NOW": now} if now else None
+    done = run_in_process(*command.split(), *args, "--json", env=env)
+    assert done.exit_code == 0, done.stderr
+    name = command.replace(" ", "-") + ("-dry-run" if "--dry-run" in args else "")
+    return check(name, done.stdout)
+
+
+# --- the schemas themselves ----------------------------------------------------------------
+
+
+def _json_commands(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    if any(param.name == "as_json" for param in command.params):
+        yield path
+    if isinstance(command, click.Group):
+        context = click.Context(command)
+        for name in command.list_commands(context):
+            sub = command.get_command(context, name)
+            assert sub is not None
+            yield from _json_commands(sub, (*path, name))
+
+
+def test_every_command_with_json_has_a_schema() -> None:
+    expected = {"-".join(path) for path in _json_commands(cli)} | {"apply-dry-run"}
+    published = {p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("*.schema.json")}
+    assert published - {"definitions"} == expected
+
+
+def test_the_readme_points_to_the_schemas() -> None:
+    readme = (SCHEMAS.parent / "README.md").read_text(encoding="utf-8")
+    assert "`schemas/status.schema.json`" in readme
+    for path in SCHEMAS.glob("*.schema.json"):
+        Draft202012Validator.check_schema(load(path.name))
+
+
+def _objects(schema: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(schema, dict):
+        if "properties" in schema:
+            yield where, schema
+        for key, value in schema.items():
+            yield from _objects(value, f"{where}/{key}")
+    elif isinstance(schema, list):
+        for position, value in enumerate(schema):
+            yield from _objects(value, f"{where}/{position}")
+
+
+def test_every_field_is_required_and_new_fields_are_allowed() -> None:
+    """What makes a rename or a dropped field fail (all listed fields are required) and a
+    new field pass (no object closes itself with ``additionalProperties: false``)."""
+    for path in SCHEMAS.glob("*.json"):
+        for where, schema in _objects(load(path.name), path.name):
+            if where.endswith(("/if", "/else", "/allOf/1")):
+                continue  # parts that add to an object whose other part requires the rest
+            assert set(schema.get("required", ())) == set(schema["properties"]), where
+            assert schema.get("additionalProperties", True) is not False, where
+
+
+@pytest.mark.parametrize(
+    ("definition", "values"),
+    [
+        ("#/$defs/kind", KINDS),
+        ("#/$defs/sync_subject", typing.get_args(Subject)),
+        ("#/$defs/removal_method", [m.value for m in originals.Method]),
+        ("#/$defs/kept", [k.value for k in originals.Kept]),
+        ("#/$defs/decision/properties/action", typing.get_args(Action)),
+        ("#/$defs/receipt/else/properties/place", list(CHECKLIST)),
+    ],
+)
+def test_shared_enums_follow_the_code(definition: str, values: typing.Sequence[str]) -> None:
+    """Enumerations are part of the contract: a value the code gains must be published."""
+    assert registry().resolver().lookup(SHARED + definition).contents["enum"] == list(values)
+
+
+def test_command_enums_follow_the_code() -> None:
+    case = load("status.schema.json")["$defs"]["case"]["properties"]
+    assert case["phase"]["enum"] == list(typing.get_args(Phase))
+    assert case["decision"]["enum"] == [*typing.get_args(FamilyDecision), None]
+    assert case["initiated_by"]["enum"] == [*typing.get_args(Initiator), None]
+    assert case["export"]["enum"] == [*typing.get_args(ExportOutcome), None]
+    scan = load("scan.schema.json")
+    assert scan["properties"]["places"]["items"]["properties"]["why"]["enum"] == list(
+        typing.get_args(Why)
+    )
+    origin = scan["$defs"]["found"]["properties"]["origin"]["enum"]
+    assert origin == [*typing.get_args(Origin), None]
+
+
+# --- every command's output ------------------------------------------------------------------
+
+
+def at(day: str, *args: str) -> None:
+    done = run_in_process(*args, env={"RETENTION_NOW": day})
+    assert done.exit_code == 0, done.stderr
+
+
+@pytest.fixture
+def year(tmp_path: Path) -> dict[str, Any]:
+    """A Hjem til Os year through the CLI with three cases (one ended and deleted, one
+    ended under a hold, one continued privately), keeping the --json output of every
+    command on the way, so that the fields that can be null are seen null and set."""
+    outputs: dict[str, Any] = {}
+    assert run_in_process("init").exit_code == 0
+    cases = {
+        name: json_of("case new", "--child", f"Barn {name}", "--start", "2026-03-01")["id"]
+        for name in ("ended", "held", "private")
+    }
+    outputs["case list"] = json_of("case list")
+    added_on = "2026-03-02"
+    outputs["contact add"] = json_of(
+        "contact add", "--case", cases["ended"], "--name", "Far B", now=added_on
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, data in [("a.jpg", b"photo a" * 500), ("chat.txt", b"hej" * 100)]:
+        (inbox / name).write_bytes(data)
+    photo = ["add", str(inbox / "a.jpg"), "--case", cases["ended"], "--kind", "photo"]
+    chat = ["add", str(inbox / "chat.txt"), "--case", cases["ended"], "--kind", "message"]
+    outputs["add"] = json_of(*photo, "--keep-original", now=added_on) + json_of(*chat, now=added_on)
+    (inbox / "b.txt").write_bytes(b"hej" * 100)
+    json_of("add", str(inbox / "b.txt"), "--case", cases["held"], "--kind", "message", now=added_on)
+    outputs["list"] = json_of("list")
+    outputs["status active"] = json_of("status", now="2026-06-01")
+    at("2026-06-01", "hold", "--case", cases["held"], "--until", "2026-12-01", "--reason", "r")
+    at("2026-09-02", "case", "end", "--case", cases["ended"])
+    at("2026-09-02", "case", "end", "--case", cases["held"])
+    at("2026-09-02", "case", "continue", "--case", cases["private"])
+    outputs["plan"] = json_of("plan", now="2026-09-02")
+    outputs["apply dry"] = json_of("apply", "--dry-run", now="2026-09-02")
+    outputs["apply"] = json_of("apply", now="2026-09-02")
+    at("2026-09-03", "case", "export-done", "--case", cases["ended"])
+    outputs["apply 2"] = json_of("apply", now="2026-09-03")
+    at("2026-09-04", "checklist", "--case", cases["ended"], "--done", "email")
+    outputs["status"] = json_of("status", now="2026-09-04")
+    outputs["receipts"] = json_of("receipts")
+    outputs["scan"] = json_of("scan", str(inbox), "--remove", now="2026-09-04")
+    outputs["cases"] = cases
+    return outputs
+
+
+def test_every_command_output_matches_its_schema(year: dict[str, Any]) -> None:
+    """The schemas were checked in the fixture; here, that the output exercised them:
+    lists not empty, and the fields that may be null seen both ways."""
+    assert len(year["add"]) == 2
+    assert {item["removal"] for item in year["add"]} == {"asked", "overwritten"}
+    assert len(year["list"]) == 4
+    assert year["apply dry"]
+    assert year["apply"]
+    assert year["apply 2"]
+    by_id = {case["id"]: case for case in year["status"]["cases"]}
+    ended, held, private = (by_id[year["cases"][name]] for name in ("ended", "held", "private"))
+    assert ended["alias"] is None
+    assert ended["checklist"]["email"] == "2026-09-04"
+    assert ended["deleted_fingerprints"]["kept_until"] is not None
+    assert (ended["decision"], ended["ended_on"], ended["export"]) == ("end", "2026-09-02", "done")
+    assert held["holds"] == [{"placed_on": "2026-06-01", "until": "2026-12-01"}]
+    assert any(d["held_until"] == "2026-12-01" for d in held["next"])
+    assert (private["decision"], private["decided_on"]) == ("continue", "2026-09-02")
+    assert private["checklist"] is None
+    assert {r["type"] for r in year["receipts"]["receipts"]} == {"deletion", "checklist"}
+    assert year["scan"]["tracked"] + year["scan"]["exact"], year["scan"]
+    assert year["scan"]["removed"]
+
+
+def test_a_renamed_or_retyped_field_fails_and_a_new_one_passes(year: dict[str, Any]) -> None:
+    status = year["status"]
+    validator("status").validate(status)
+
+    renamed = copy.deepcopy(status)
+    renamed["cases"][0]["days_remaining"] = renamed["cases"][0].pop("days_left")
+    retyped = copy.deepcopy(status)
+    retyped["cases"][0]["days_left"] = str(retyped["cases"][0]["days_left"])
+    redated = copy.deepcopy(status)
+    redated["cases"][0]["start"] = "1 March 2026"
+    dropped = copy.deepcopy(year["receipts"])
+    del dropped["receipts"][0]["prev_hash"]
+    for broken, command in [
+        (renamed, "status"),
+        (retyped, "status"),
+        (redated, "status"),
+        (dropped, "receipts"),
+    ]:
+        with pytest.raises(ValidationError):
+            validator(command).validate(broken)
+
+    grown = copy.deepcopy(status)
+    grown["cases"][0]["a_field_from_a_later_version"] = {"any": ["thing"]}
+    grown["a_top_level_field_too"] = 1
+    validator("status").validate(grown)
