@@ -233,7 +233,7 @@ def test_a_bad_blob_is_caught_before_the_original_goes(vault: Vault, inbox: Path
 
 
 def test_overwrite_happens_before_unlink_on_a_disk_that_writes_in_place(
-    vault: Vault, inbox: Path, monkeypatch: pytest.MonkeyPatch
+    vault: Vault, inbox: Path
 ) -> None:
     """On ext4 and the like the original's bytes are zeroed before it is unlinked: what
     the unlinked file's blocks held afterwards is checked through a second descriptor."""

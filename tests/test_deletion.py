@@ -103,7 +103,7 @@ def test_deleted_item_leaves_nothing_on_disk(
     assert receipt.body["kinds"] == {"match_paper": {"count": 1, "bytes": len(CONTENT)}}
 
 
-def test_last_item_anonymises_the_case(vault: Vault, vault_home: Path, tmp_path: Path) -> None:
+def test_last_item_anonymises_the_case(vault: Vault, vault_home: Path) -> None:
     case_id = add_case(vault, alias=ALIAS)
     contact = ingest_contact(
         vault, case_id=case_id, contact=Contact(name="Forælder Hvalfanger"), now=NOW

@@ -163,9 +163,7 @@ def read_until(stream: int, text: str, process: subprocess.Popen[bytes]) -> str:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
-def test_exit_7_two_commands_at_once(
-    vault_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_exit_7_two_commands_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """A first command holds the vault while it waits for its passphrase at a terminal.
     A second command that changes the vault waits, then says the vault is in use; one
     that only looks does not wait. The first then finishes as if alone."""
@@ -281,7 +279,7 @@ def test_exit_130_ctrl_c_at_a_question(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["a.jpg", "b.jpg"]
 
 
-def test_exit_141_the_reader_went_away(tmp_path: Path) -> None:
+def test_exit_141_the_reader_went_away() -> None:
     """``retention status | head -1`` where head has already gone: silent, 141."""
     new_case(run_process)
     read, write = os.pipe()

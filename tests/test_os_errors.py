@@ -23,7 +23,7 @@ def retention(*args: str, home: Path | None = None) -> subprocess.CompletedProce
 
 
 @pytest.fixture
-def case_id(vault_home: Path, tmp_path: Path) -> str:
+def case_id(tmp_path: Path) -> str:
     assert retention("init").returncode == 0
     created = retention("case", "new", "--child", "Barn A", "--start", "2026-03-01")
     case = created.stdout.strip()
@@ -113,7 +113,7 @@ def test_real_refusals_are_mapped(tmp_path: Path) -> None:
     assert type(errors.from_os_error(_real_error("folder", tmp_path))) is errors.FolderNotFile
 
 
-def test_a_vault_of_another_user_says_whose_it_is(tmp_path: Path) -> None:
+def test_a_vault_of_another_user_says_whose_it_is() -> None:
     """An unprivileged user runs the command on a vault that belongs to root: one line
     in words, no errno."""
     if os.geteuid() != 0:
