@@ -19,11 +19,11 @@ from retention_agent.cli.common import (
 from retention_agent.cli.session import create_vault, open_vault
 from retention_agent.cli.texts import kind_label
 from retention_agent.errors import ContactNeedsName
+from retention_agent.formats.vcard import RELATIONS, Contact
 from retention_agent.i18n import _, format_date, format_size
 from retention_agent.vault import catalog
 from retention_agent.vault.ingest import ingest_contact, ingest_file
 from retention_agent.vault.records import KINDS
-from retention_agent.vault.vcard import RELATIONS, Contact
 
 KIND = click.Choice(KINDS)
 
@@ -94,7 +94,9 @@ def add(
                     size=format_size(ingested.size),
                 )
             )
-            if ingested.original_removed:
+            if ingested.partly_read:
+                click.echo(_partly_read(ingested.unreadable_cards))
+            elif ingested.original_removed:
                 click.echo(_("  The original was overwritten and deleted."))
             elif ingested.original_changed:
                 click.echo(_("  The original changed while it was being added, so it was kept."))
@@ -107,10 +109,20 @@ def add(
                     "id": result.item_id,
                     "size": result.size,
                     "original_removed": result.original_removed,
+                    "unreadable_cards": list(result.unreadable_cards),
                 }
                 for result in results
             ]
         )
+
+
+def _partly_read(cards: tuple[int, ...]) -> str:
+    if not cards:
+        return _("  Part of the file is not a vCard; the original was kept, so nothing is lost.")
+    return _(
+        "  Cards number {numbers} could not be read; the vault holds the whole file and the "
+        "original was kept, so nothing is lost."
+    ).format(numbers=", ".join(str(number) for number in cards))
 
 
 @click.group(cls=TranslatedGroup)

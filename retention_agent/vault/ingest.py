@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from retention_agent.errors import BadContact, IntegrityError
+from retention_agent.errors import IntegrityError
+from retention_agent.formats.vcard import Contact, read_vcards, to_json, to_vcard
 from retention_agent.vault import crypto, files, index
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
-from retention_agent.vault.vcard import Contact, VCardError, parse_vcards, to_json, to_vcard
 
 ITEM_ID_LENGTH = 8
 StepHook = Callable[[str], None]
@@ -47,6 +47,10 @@ class Ingested:
     size: int
     original_removed: bool
     original_changed: bool = False
+    # A .vcf read only in part: the numbers of the cards that could not be read (empty
+    # when only lines outside any card were not understood); the original is kept.
+    partly_read: bool = False
+    unreadable_cards: tuple[int, ...] = ()
 
 
 def item_key_id(item_id: str) -> str:
@@ -70,9 +74,19 @@ def ingest_file(
     with handle:
         before = os.fstat(handle.fileno())
         meta: dict[str, Any] = {"name": source.name, "original": str(source.absolute())}
+        partly: tuple[int, ...] | None = None
         if kind == "contact":
-            meta["contacts"] = _contacts_in(handle, position)
+            cards = read_vcards(handle.read(), position=position)
+            handle.seek(0)
+            meta["contacts"] = [to_json(contact) for contact in cards.contacts]
+            if not cards.complete:
+                # The vault takes the whole file; the original stays, so nothing is lost.
+                partly = meta["unreadable_cards"] = cards.unreadable
         item_id = _ingest(vault, case_id, kind, handle, size, meta, now, on_step)
+    if partly is not None:
+        return Ingested(
+            item_id, size, original_removed=False, partly_read=True, unreadable_cards=partly
+        )
     if keep_original:
         return Ingested(item_id, size, original_removed=False)
     # Someone changed the original while it was being encrypted: our copy is not the
@@ -98,15 +112,6 @@ def ingest_contact(
     meta = {"name": f"{contact.name}.vcf", "original": None, "contacts": [to_json(contact)]}
     item_id = _ingest(vault, case_id, "contact", io.BytesIO(card), len(card), meta, now, on_step)
     return Ingested(item_id, len(card), original_removed=False)
-
-
-def _contacts_in(handle: BinaryIO, position: int) -> list[dict[str, Any]]:
-    try:
-        contacts = parse_vcards(handle.read())
-    except VCardError:
-        raise BadContact(position=position) from None
-    handle.seek(0)
-    return [to_json(contact) for contact in contacts]
 
 
 def _ingest(
