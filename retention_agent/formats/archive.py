@@ -1,0 +1,139 @@
+"""Zip files as exports come in them, read without unpacking anything to disk.
+
+Every entry is checked before any is read, and the whole archive is refused, with one
+line, when any entry is:
+- a zip bomb: an entry that unpacks to more than ``MAX_RATIO`` times its packed size
+  (beyond ``RATIO_FLOOR``), entries that together unpack to more than ``MAX_TOTAL``,
+  more than ``MAX_ENTRIES`` entries, or entries whose packed data overlap (their packed
+  sizes add up to more than the file holds);
+- named to point outside the archive: ``../x``, ``/x``, ``C:\\x``, ``\\\\server\\x``;
+- a symbolic link;
+- encrypted;
+- packed with a method other than stored or deflate (bzip2 and lzma decompress without a
+  bound on memory in ``zipfile``).
+
+Reading is bounded too: ``zipfile`` never returns more than an entry's declared size
+and checks its CRC at the end, so a lying header shows up as damage, not as a flood.
+Errors of a damaged archive, when it is opened or while an entry is read, become
+``DamagedExport``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import stat
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, BinaryIO, Final
+
+from retention_agent.formats.errors import (
+    DamagedExport,
+    ZipBomb,
+    ZipEncrypted,
+    ZipSymlink,
+    ZipUnsafeName,
+    ZipUnsupported,
+)
+
+MAX_ENTRIES: Final = 100_000
+MAX_TOTAL: Final = 32 << 30
+MAX_RATIO: Final = 200
+RATIO_FLOOR: Final = 1 << 20
+_METHODS: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_DRIVE: Final = re.compile(r"^[A-Za-z]:")
+# What a damaged archive makes zipfile and zlib raise while opening or reading.
+_DAMAGE: Final = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, OSError)
+ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # as stored, with "/" separators; checked to stay inside the archive
+    size: int
+    info: zipfile.ZipInfo
+
+
+class SafeZip:
+    """A checked zip archive over an open binary file; the file stays the caller's."""
+
+    def __init__(self, handle: BinaryIO, position: int) -> None:
+        self._position = position
+        try:
+            archive_size = handle.seek(0, io.SEEK_END)
+            handle.seek(0)
+            self._zip = zipfile.ZipFile(handle)
+            infos = self._zip.infolist()
+        except _DAMAGE:
+            raise DamagedExport(position=position) from None
+        self.entries = tuple(_checked(infos, archive_size, position))
+
+    def open(self, entry: Entry) -> BinaryIO:
+        try:
+            raw = self._zip.open(entry.info)
+        except _DAMAGE:
+            raise DamagedExport(position=self._position) from None
+        return io.BufferedReader(_Guarded(raw, self._position), buffer_size=1 << 20)
+
+    def head(self, entry: Entry, size: int) -> bytes:
+        """The first ``size`` bytes of an entry, to recognise what it is."""
+        with self.open(entry) as stream:
+            return stream.read(size)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _checked(infos: list[zipfile.ZipInfo], archive_size: int, position: int) -> Iterator[Entry]:
+    if len(infos) > MAX_ENTRIES:
+        raise ZipBomb(position=position)
+    total = packed = 0
+    names: set[str] = set()
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        parts = name.split("/")
+        if name.startswith("/") or _DRIVE.match(name) or ".." in parts:
+            raise ZipUnsafeName(position=position)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise ZipSymlink(position=position)
+        if info.flag_bits & 0x1:
+            raise ZipEncrypted(position=position)
+        if info.compress_type not in _METHODS:
+            raise ZipUnsupported(position=position)
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
+            raise ZipBomb(position=position)
+        total += info.file_size
+        packed += info.compress_size
+        if total > MAX_TOTAL or packed > archive_size:
+            raise ZipBomb(position=position)
+        if info.is_dir():
+            continue
+        if name in names:
+            raise DamagedExport(position=position)
+        names.add(name)
+        yield Entry(name, info.file_size, info)
+
+
+class _Guarded(io.RawIOBase):
+    """An entry's stream whose damage surfaces as ``DamagedExport``."""
+
+    def __init__(self, raw: IO[bytes], position: int) -> None:
+        self._raw = raw
+        self._position = position
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._raw.read(len(buffer))
+        except _DAMAGE:
+            raise DamagedExport(position=self._position) from None
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
