@@ -68,6 +68,8 @@ class SafeZip:
             infos = self._zip.infolist()
         except _DAMAGE:
             raise DamagedExport(position=position) from None
+        except NotImplementedError:  # a zip format version zipfile does not read
+            raise ZipUnsupported(position=position) from None
         self.entries = tuple(_checked(infos, archive_size, position))
 
     def open(self, entry: Entry) -> BinaryIO:
@@ -75,6 +77,8 @@ class SafeZip:
             raw = self._zip.open(entry.info)
         except _DAMAGE:
             raise DamagedExport(position=self._position) from None
+        except NotImplementedError:
+            raise ZipUnsupported(position=self._position) from None
         return io.BufferedReader(_Guarded(raw, self._position), buffer_size=1 << 20)
 
     def head(self, entry: Entry, size: int) -> bytes:
@@ -108,9 +112,9 @@ def _checked(infos: list[zipfile.ZipInfo], archive_size: int, position: int) -> 
         packed += info.compress_size
         if total > MAX_TOTAL or packed > archive_size:
             raise ZipBomb(position=position)
-        if info.is_dir():
+        if name.endswith("/"):  # a folder
             continue
-        if name in names:
+        if not name or name in names:
             raise DamagedExport(position=position)
         names.add(name)
         yield Entry(name, info.file_size, info)

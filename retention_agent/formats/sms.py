@@ -57,9 +57,7 @@ class _Conversation:
         return f'{_HEADER}<smses count="{len(self.elements)}">\n{body}</smses>\n'.encode()
 
 
-def read_backup(
-    handle: BinaryIO, source: Path, addresses: Addresses, position: int
-) -> Export:
+def read_backup(handle: BinaryIO, source: Path, addresses: Addresses, position: int) -> Export:
     """The conversations with ``addresses`` in an SMS Backup & Restore file."""
     taken: dict[tuple[str, ...], _Conversation] = {}
     left_out: dict[tuple[str, ...], int] = {}
@@ -81,7 +79,7 @@ def read_backup(
             else:
                 others += 1
             root.clear()
-    except ParseError:
+    except (ParseError, LookupError, ValueError):  # encodings expat does not know or read
         raise DamagedExport(position=position) from None
     except defusedxml.DefusedXmlException:
         raise UnsafeXml(position=position) from None

@@ -41,7 +41,7 @@ class FileId:
 
 
 def kind_of(path: Path, position: int) -> str:
-    """"file" or "folder"; anything else (missing, a link, a device) is refused."""
+    """ "file" or "folder"; anything else (missing, a link, a device) is refused."""
     try:
         info = path.lstat()
     except FileNotFoundError:

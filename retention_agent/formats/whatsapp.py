@@ -83,7 +83,8 @@ def _attachment_names(text: bytes) -> set[str]:
 def _part(number: int, name: str, open_: Callable[[], BinaryIO], origin: dict[str, str]) -> Part:
     kind = media_kind(name)
     # Stickers are WhatsApp's own pictures, not photos of anyone.
-    if PurePosixPath(name).name.upper().startswith("STK-"):
+    base = PurePosixPath(name).name.upper()
+    if base.startswith("STK-") or "-STICKER-" in base:
         kind = "message"
     neutral = f"whatsapp-{'photo' if kind == 'photo' else 'file'}-{number:04d}{suffix_of(name)}"
     return Part(kind, neutral, open_, {**origin, "entry": name})
