@@ -41,8 +41,8 @@ def info(name: str, **attributes: int) -> zipfile.ZipInfo:
     return entry
 
 
-def open_zip(data: bytes, position: int = 2) -> SafeZip:
-    return SafeZip(io.BytesIO(data), position)
+def open_zip(data: bytes, label: str = "chat.zip") -> SafeZip:
+    return SafeZip(io.BytesIO(data), label)
 
 
 def test_reads_entries_without_unpacking(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_folders_in_the_archive_are_not_entries() -> None:
 def test_names_pointing_outside_are_refused(name: str) -> None:
     with pytest.raises(ZipUnsafeName) as caught:
         open_zip(build(("_chat.txt", b"chat"), (info(name), b"evil")))
-    assert caught.value.fields == {"position": 2}
+    assert caught.value.fields == {"name": "chat.zip"}
 
 
 def test_symbolic_links_are_refused() -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from retention_agent.demo import exports
+from retention_agent.errors import SourceChanged
 from retention_agent.formats import mail
 from retention_agent.formats.addresses import Addresses
 from retention_agent.formats.detect import read_export
-from retention_agent.formats.errors import SourceChanged
 from retention_agent.formats.parts import Export
 
 CASE = Addresses.of(emails=["Foraelder.B@example.org", "barn.a@example.org"])
@@ -22,7 +22,7 @@ US = "Os <os@example.org>"
 
 
 def read(path: Path) -> Export:
-    return read_export(path, addresses=CASE, position=1)
+    return read_export(path, addresses=CASE)
 
 
 def opened(export: Export) -> list[bytes]:

@@ -23,7 +23,7 @@ CASE = Addresses.of(phones=["+45 12 34 56 78"], emails=["foraelder@example.org"]
 
 
 def read(path: Path, addresses: Addresses = CASE) -> Export:
-    return read_export(path, addresses=addresses, position=3)
+    return read_export(path, addresses=addresses)
 
 
 def test_only_the_cases_conversations_are_taken(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_only_the_cases_conversations_are_taken(tmp_path: Path) -> None:
         ("photo", "sms-photo-0002.jpg"),
     ]
     # The conversation is itself a backup file holding exactly its own elements.
-    again = sms.read_backup(io.BytesIO(document), Path("again.xml"), CASE, 1)
+    again = sms.read_backup(io.BytesIO(document), Path("again.xml"), CASE, "again.xml")
     assert again.origin["conversations"] == 1
     assert again.left_out == 0
     assert [p.kind for p in again.parts] == ["message", "photo", "photo"]
@@ -123,8 +123,8 @@ def test_entities_and_dtds_are_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "sms.xml"
     path.write_text(text)
     with pytest.raises(UnsafeXml) as caught:
-        sms.read_backup(path.open("rb"), path, CASE, 3)
-    assert caught.value.fields == {"position": 3}
+        sms.read_backup(path.open("rb"), path, CASE, "sms.xml")
+    assert caught.value.fields == {"name": "sms.xml"}
 
 
 def test_a_truncated_backup_is_damaged(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ import pytest
 
 from retention_agent.demo import exports
 from retention_agent.demo.exports import Attachment, Variant
+from retention_agent.errors import SourceChanged
 from retention_agent.formats.addresses import Addresses
 from retention_agent.formats.detect import read_export
-from retention_agent.formats.errors import DamagedExport, SourceChanged, UnknownFormat
+from retention_agent.formats.errors import DamagedExport, UnknownFormat
 from retention_agent.formats.parts import Export
 from retention_agent.formats.whatsapp import variant_of
 
@@ -23,7 +24,7 @@ VARIANTS: tuple[Variant, ...] = ("android", "ios")
 
 
 def read(path: Path) -> Export:
-    return read_export(path, addresses=NOBODY, position=1)
+    return read_export(path, addresses=NOBODY)
 
 
 def contents(export: Export) -> dict[str, bytes]:

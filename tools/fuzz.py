@@ -56,14 +56,14 @@ def chat(data: bytes) -> None:
 
 
 def zip_export(data: bytes) -> None:
-    archive = SafeZip(io.BytesIO(data), 1)
+    archive = SafeZip(io.BytesIO(data), "chat.zip")
     found = whatsapp.from_zip(archive, Path("chat.zip"))
     if found is not None:
         _drain(found)
 
 
 def sms_backup(data: bytes) -> None:
-    _drain(sms.read_backup(io.BytesIO(data), Path("sms.xml"), CASE, 1))
+    _drain(sms.read_backup(io.BytesIO(data), Path("sms.xml"), CASE, "sms.xml"))
 
 
 def eml(data: bytes) -> None:
@@ -86,7 +86,7 @@ def any_file(data: bytes) -> None:
     """The whole path of ``retention import``: detection, the reader, every part."""
     path = _scratch() / "export"
     path.write_bytes(data)
-    _drain(read_export(path, addresses=CASE, position=1))
+    _drain(read_export(path, addresses=CASE))
 
 
 @cache

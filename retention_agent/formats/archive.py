@@ -59,27 +59,27 @@ class Entry:
 class SafeZip:
     """A checked zip archive over an open binary file; the file stays the caller's."""
 
-    def __init__(self, handle: BinaryIO, position: int) -> None:
-        self._position = position
+    def __init__(self, handle: BinaryIO, label: str) -> None:
+        self._label = label
         try:
             archive_size = handle.seek(0, io.SEEK_END)
             handle.seek(0)
             self._zip = zipfile.ZipFile(handle)
             infos = self._zip.infolist()
         except _DAMAGE:
-            raise DamagedExport(position=position) from None
+            raise DamagedExport(name=label) from None
         except NotImplementedError:  # a zip format version zipfile does not read
-            raise ZipUnsupported(position=position) from None
-        self.entries = tuple(_checked(infos, archive_size, position))
+            raise ZipUnsupported(name=label) from None
+        self.entries = tuple(_checked(infos, archive_size, label))
 
     def open(self, entry: Entry) -> BinaryIO:
         try:
             raw = self._zip.open(entry.info)
         except _DAMAGE:
-            raise DamagedExport(position=self._position) from None
+            raise DamagedExport(name=self._label) from None
         except NotImplementedError:
-            raise ZipUnsupported(position=self._position) from None
-        return io.BufferedReader(_Guarded(raw, self._position), buffer_size=1 << 20)
+            raise ZipUnsupported(name=self._label) from None
+        return io.BufferedReader(_Guarded(raw, self._label), buffer_size=1 << 20)
 
     def head(self, entry: Entry, size: int) -> bytes:
         """The first ``size`` bytes of an entry, to recognise what it is."""
@@ -90,32 +90,32 @@ class SafeZip:
         self._zip.close()
 
 
-def _checked(infos: list[zipfile.ZipInfo], archive_size: int, position: int) -> Iterator[Entry]:
+def _checked(infos: list[zipfile.ZipInfo], archive_size: int, label: str) -> Iterator[Entry]:
     if len(infos) > MAX_ENTRIES:
-        raise ZipBomb(position=position)
+        raise ZipBomb(name=label)
     total = packed = 0
     names: set[str] = set()
     for info in infos:
         name = info.filename.replace("\\", "/")
         parts = name.split("/")
         if name.startswith("/") or _DRIVE.match(name) or ".." in parts:
-            raise ZipUnsafeName(position=position)
+            raise ZipUnsafeName(name=label)
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise ZipSymlink(position=position)
+            raise ZipSymlink(name=label)
         if info.flag_bits & 0x1:
-            raise ZipEncrypted(position=position)
+            raise ZipEncrypted(name=label)
         if info.compress_type not in _METHODS:
-            raise ZipUnsupported(position=position)
+            raise ZipUnsupported(name=label)
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
-            raise ZipBomb(position=position)
+            raise ZipBomb(name=label)
         total += info.file_size
         packed += info.compress_size
         if total > MAX_TOTAL or packed > archive_size:
-            raise ZipBomb(position=position)
+            raise ZipBomb(name=label)
         if name.endswith("/"):  # a folder
             continue
         if not name or name in names:
-            raise DamagedExport(position=position)
+            raise DamagedExport(name=label)
         names.add(name)
         yield Entry(name, info.file_size, info)
 
@@ -123,9 +123,9 @@ def _checked(infos: list[zipfile.ZipInfo], archive_size: int, position: int) -> 
 class _Guarded(io.RawIOBase):
     """An entry's stream whose damage surfaces as ``DamagedExport``."""
 
-    def __init__(self, raw: IO[bytes], position: int) -> None:
+    def __init__(self, raw: IO[bytes], label: str) -> None:
         self._raw = raw
-        self._position = position
+        self._label = label
 
     def readable(self) -> bool:
         return True
@@ -134,7 +134,7 @@ class _Guarded(io.RawIOBase):
         try:
             data = self._raw.read(len(buffer))
         except _DAMAGE:
-            raise DamagedExport(position=self._position) from None
+            raise DamagedExport(name=self._label) from None
         buffer[: len(data)] = data
         return len(data)
 

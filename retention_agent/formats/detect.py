@@ -22,45 +22,47 @@ from retention_agent.formats.source import kind_of, open_regular
 _SNIFF: Final = 64 << 10
 
 
-def read_export(path: Path, *, addresses: Addresses, position: int) -> Export:
+def read_export(path: Path, *, addresses: Addresses) -> Export:
     """Read the export at ``path`` (a file or a folder) for a case whose contacts have
-    ``addresses``. The caller closes the result (it may hold the file open)."""
-    if kind_of(path, position) == "folder":
-        return _read_folder(path, addresses, position)
+    ``addresses``. The caller closes the result (it may hold the file open). Errors name
+    the file as the user typed it."""
+    label = str(path)
+    if kind_of(path, label) == "folder":
+        return _read_folder(path, addresses, label)
     with contextlib.ExitStack() as stack:
-        handle, file_id = open_regular(path, position)
+        handle, file_id = open_regular(path, label)
         stack.callback(handle.close)
         head = handle.read(_SNIFF)
         handle.seek(0)
         if head.startswith(ZIP_MAGIC):
-            archive = SafeZip(handle, position)
+            archive = SafeZip(handle, label)
             export = whatsapp.from_zip(archive, path)
             if export is None:
                 archive.close()
-                raise UnknownFormat(position=position)
+                raise UnknownFormat(name=label)
             export._closing.push(stack.pop_all())
             return export
         if sms.is_sms_backup(head):
-            return sms.read_backup(handle, path, addresses, position)
+            return sms.read_backup(handle, path, addresses, label)
         if mail.is_mbox(head):
-            return mail.read_mbox(handle, file_id, path, path, addresses, position)
+            return mail.read_mbox(handle, file_id, path, path, addresses, label)
         if whatsapp.variant_of(head[:4096]) is not None:
-            found = whatsapp.from_text(handle, file_id, path, position)
+            found = whatsapp.from_text(handle, file_id, path, label)
             if found is not None:
                 return found
         if mail.is_eml(head):
-            return mail.read_eml(handle, file_id, path, addresses, position)
-    raise UnknownFormat(position=position)
+            return mail.read_eml(handle, file_id, path, addresses, label)
+    raise UnknownFormat(name=label)
 
 
-def _read_folder(folder: Path, addresses: Addresses, position: int) -> Export:
+def _read_folder(folder: Path, addresses: Addresses, label: str) -> Export:
     mbox = folder / "mbox"  # Apple Mail exports a mailbox as NAME.mbox/mbox
     if mbox.is_file():
-        handle, file_id = open_regular(mbox, position)
+        handle, file_id = open_regular(mbox, label)
         with handle:
             if mail.is_mbox(handle.read(_SNIFF)):
-                return mail.read_mbox(handle, file_id, mbox, folder, addresses, position)
-    found = whatsapp.from_folder(folder, position)
+                return mail.read_mbox(handle, file_id, mbox, folder, addresses, label)
+    found = whatsapp.from_folder(folder, label)
     if found is None:
-        raise UnknownFormat(position=position)
+        raise UnknownFormat(name=label)
     return found

@@ -1,5 +1,5 @@
-"""What outside files can make a reader say. Each names the file by its position among
-the command's arguments, never by its name, and leaves the file untouched."""
+"""What outside files can make a reader say. Each names the file as the user typed it (a
+direct answer on the user's own terminal), and leaves the file untouched."""
 
 from __future__ import annotations
 
@@ -9,56 +9,48 @@ from retention_agent.i18n import N_
 
 class UnknownFormat(RetentionError):
     message = N_(
-        "File number {position} is not an export retention can read. It reads WhatsApp chat "
-        "exports (.zip, folder or .txt), SMS Backup & Restore files (.xml) and e-mail "
-        "(.eml, .mbox). 'retention add' takes any file as it is."
+        "'{name}' is not an export retention can read. It reads WhatsApp chat exports "
+        "(.zip, folder or .txt), SMS Backup & Restore files (.xml) and e-mail (.eml, .mbox). "
+        "Nothing was changed; 'retention add' takes any file as it is."
     )
     exit_code = ExitCode.INPUT
 
 
 class DamagedExport(RetentionError):
     message = N_(
-        "File number {position} is damaged or incomplete, so it cannot be read; "
-        "nothing was imported. Export it again."
-    )
-    exit_code = ExitCode.INPUT
-
-
-class SourceChanged(RetentionError):
-    message = N_(
-        "File number {position} changed while it was being imported; nothing was imported. "
-        "Try again when the program that writes it has finished."
+        "'{name}' is damaged or incomplete, so it cannot be read. Nothing was changed; "
+        "export it again."
     )
     exit_code = ExitCode.INPUT
 
 
 class ZipBomb(RetentionError):
     message = N_(
-        "File number {position} is a zip file that would unpack to far more than it holds "
-        "(a zip bomb); it was not opened."
+        "'{name}' is a zip file that would unpack to far more than it holds (a zip bomb); "
+        "it was not opened. Nothing was changed."
     )
     exit_code = ExitCode.REFUSED
 
 
 class ZipUnsafeName(RetentionError):
     message = N_(
-        "File number {position} is a zip file with an entry whose name points outside it "
-        "(like '../x' or an absolute path); it was not opened."
+        "'{name}' is a zip file with an entry whose name points outside it (like '../x' or "
+        "an absolute path); it was not opened. Nothing was changed."
     )
     exit_code = ExitCode.REFUSED
 
 
 class ZipSymlink(RetentionError):
     message = N_(
-        "File number {position} is a zip file with a symbolic link inside; links are not "
-        "followed, so it was not opened."
+        "'{name}' is a zip file with a symbolic link inside; links are not followed, so it "
+        "was not opened. Nothing was changed."
     )
     exit_code = ExitCode.REFUSED
 
 
 class ZipEncrypted(RetentionError):
     message = N_(
-        "File number {position} is a password-protected zip file; export it again "
+        "'{name}' is a password-protected zip file. Nothing was changed; export it again "
         "without a password."
     )
     exit_code = ExitCode.INPUT
@@ -66,7 +58,7 @@ class ZipEncrypted(RetentionError):
 
 class ZipUnsupported(RetentionError):
     message = N_(
-        "File number {position} is a zip file packed in a way retention cannot read; "
+        "'{name}' is a zip file packed in a way retention cannot read. Nothing was changed; "
         "unpack it and import the folder instead."
     )
     exit_code = ExitCode.INPUT
@@ -74,7 +66,7 @@ class ZipUnsupported(RetentionError):
 
 class UnsafeXml(RetentionError):
     message = N_(
-        "File number {position} is XML with declarations an SMS backup never has "
-        "(a DTD or entities); it was not read."
+        "'{name}' is XML with declarations an SMS backup never has (a DTD or entities); "
+        "it was not read. Nothing was changed."
     )
     exit_code = ExitCode.REFUSED

@@ -115,13 +115,13 @@ def _media_opener(open_mail: Callable[[], BinaryIO], index: int) -> Callable[[],
 
 
 def read_eml(
-    handle: BinaryIO, file_id: FileId, source: Path, addresses: Addresses, position: int
+    handle: BinaryIO, file_id: FileId, source: Path, addresses: Addresses, name: str
 ) -> Export:
     data = handle.read()
     origin = {"format": "mail", "source": source.name}
     if not _is_case_mail(data, addresses):
         return Export("mail", (), origin, left_out=1, left_out_messages=1, holds_other=True)
-    parts = _mail_parts(1, opener(source, file_id, position), data, origin)
+    parts = _mail_parts(1, opener(source, file_id, name), data, origin)
     return Export("mail", tuple(parts), {**origin, "mails": 1}, remove=(source,))
 
 
@@ -131,7 +131,7 @@ def read_mbox(
     path: Path,
     source: Path,
     addresses: Addresses,
-    position: int,
+    name: str,
 ) -> Export:
     """The case's mails in the mbox file ``path`` (``source`` is what the user named:
     the file itself, or an Apple Mail ``.mbox`` folder around it)."""
@@ -145,7 +145,7 @@ def read_mbox(
             left_out += 1
             continue
         taken += 1
-        open_mail = slice_opener(path, file_id, start, end - start, position)
+        open_mail = slice_opener(path, file_id, start, end - start, name)
         parts += _mail_parts(taken, open_mail, data, origin)
     return Export(
         "mail",

@@ -57,7 +57,7 @@ class _Conversation:
         return f'{_HEADER}<smses count="{len(self.elements)}">\n{body}</smses>\n'.encode()
 
 
-def read_backup(handle: BinaryIO, source: Path, addresses: Addresses, position: int) -> Export:
+def read_backup(handle: BinaryIO, source: Path, addresses: Addresses, label: str) -> Export:
     """The conversations with ``addresses`` in an SMS Backup & Restore file."""
     taken: dict[tuple[str, ...], _Conversation] = {}
     left_out: dict[tuple[str, ...], int] = {}
@@ -80,9 +80,9 @@ def read_backup(handle: BinaryIO, source: Path, addresses: Addresses, position: 
                 others += 1
             root.clear()
     except (ParseError, LookupError, ValueError):  # encodings expat does not know or read
-        raise DamagedExport(position=position) from None
+        raise DamagedExport(name=label) from None
     except defusedxml.DefusedXmlException:
-        raise UnsafeXml(position=position) from None
+        raise UnsafeXml(name=label) from None
     origin = {"format": "sms", "source": source.name}
     parts: list[Part] = []
     photo_number = 0

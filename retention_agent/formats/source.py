@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from retention_agent.errors import (
+    SourceChanged,
     SourceIsDirectory,
     SourceIsSpecial,
     SourceIsSymlink,
     SourceMissing,
     SourceUnreadable,
 )
-from retention_agent.formats.errors import SourceChanged
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
@@ -40,68 +40,68 @@ class FileId:
         return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def kind_of(path: Path, position: int) -> str:
+def kind_of(path: Path, label: str) -> str:
     """ "file" or "folder"; anything else (missing, a link, a device) is refused."""
     try:
         info = path.lstat()
     except FileNotFoundError:
-        raise SourceMissing(position=position) from None
+        raise SourceMissing(name=label) from None
     except PermissionError:
-        raise SourceUnreadable(position=position) from None
+        raise SourceUnreadable(name=label) from None
     if stat.S_ISLNK(info.st_mode):
-        raise SourceIsSymlink(position=position)
+        raise SourceIsSymlink(name=label)
     if stat.S_ISDIR(info.st_mode):
         return "folder"
     if not stat.S_ISREG(info.st_mode):
-        raise SourceIsSpecial(position=position)
+        raise SourceIsSpecial(name=label)
     return "file"
 
 
-def open_regular(path: Path, position: int) -> tuple[BinaryIO, FileId]:
+def open_regular(path: Path, label: str) -> tuple[BinaryIO, FileId]:
     """Open a regular file for reading without following a link at any moment."""
-    if kind_of(path, position) == "folder":
-        raise SourceIsDirectory(position=position)
+    if kind_of(path, label) == "folder":
+        raise SourceIsDirectory(name=label)
     try:
         fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
-        raise SourceMissing(position=position) from None
+        raise SourceMissing(name=label) from None
     except PermissionError:
-        raise SourceUnreadable(position=position) from None
+        raise SourceUnreadable(name=label) from None
     except OSError:
         # Swapped for a link between the check and the open (O_NOFOLLOW: ELOOP).
-        raise SourceIsSymlink(position=position) from None
+        raise SourceIsSymlink(name=label) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise SourceIsSpecial(position=position)
+        raise SourceIsSpecial(name=label)
     return os.fdopen(fd, "rb"), FileId.of(info)
 
 
-def reopen(path: Path, expected: FileId, position: int) -> BinaryIO:
+def reopen(path: Path, expected: FileId, label: str) -> BinaryIO:
     """Open ``path`` again, refusing it unless it is still the file that was read."""
     try:
-        handle, found = open_regular(path, position)
+        handle, found = open_regular(path, label)
     except (SourceMissing, SourceIsSymlink, SourceIsSpecial, SourceIsDirectory):
-        raise SourceChanged(position=position) from None
+        raise SourceChanged(name=label) from None
     if found != expected:
         handle.close()
-        raise SourceChanged(position=position)
+        raise SourceChanged(name=label)
     return handle
 
 
-def opener(path: Path, expected: FileId, position: int) -> Callable[[], BinaryIO]:
+def opener(path: Path, expected: FileId, label: str) -> Callable[[], BinaryIO]:
     """A part's way to open a whole file of the export."""
-    return lambda: reopen(path, expected, position)
+    return lambda: reopen(path, expected, label)
 
 
 def slice_opener(
-    path: Path, expected: FileId, start: int, length: int, position: int
+    path: Path, expected: FileId, start: int, length: int, label: str
 ) -> Callable[[], BinaryIO]:
     """A part's way to open ``length`` bytes from ``start`` of a file (one mail of a
     mailbox), streamed rather than read into memory."""
 
     def open_slice() -> BinaryIO:
-        handle = reopen(path, expected, position)
+        handle = reopen(path, expected, label)
         handle.seek(start)
         return io.BufferedReader(_Slice(handle, length))
 

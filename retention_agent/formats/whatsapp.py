@@ -112,18 +112,18 @@ def from_zip(archive: SafeZip, source: Path) -> Export | None:
     return export
 
 
-def from_text(handle: BinaryIO, file_id: FileId, source: Path, position: int) -> Export | None:
+def from_text(handle: BinaryIO, file_id: FileId, source: Path, label: str) -> Export | None:
     """A chat exported without media as the bare text file, or ``None``."""
     text = handle.read()
     variant = variant_of(text[:_HEAD_SIZE])
     if variant is None:
         return None
     origin = {"format": "whatsapp", "source": source.name}
-    part = Part("message", CHAT_NAME, opener(source, file_id, position), {**origin, "entry": ""})
+    part = Part("message", CHAT_NAME, opener(source, file_id, label), {**origin, "entry": ""})
     return Export("whatsapp", (part,), {**origin, **_facts(text, variant)}, remove=(source,))
 
 
-def from_folder(folder: Path, position: int) -> Export | None:
+def from_folder(folder: Path, label: str) -> Export | None:
     """An export unzipped into a folder, or ``None`` if the folder holds no chat."""
     files: dict[str, tuple[Path, FileId]] = {}
     others = 0
@@ -135,11 +135,11 @@ def from_folder(folder: Path, position: int) -> Export | None:
                 continue
             files[path.name] = (path, FileId.of(info))
     except PermissionError:
-        raise SourceUnreadable(position=position) from None
+        raise SourceUnreadable(name=label) from None
 
     def head(name: str) -> bytes:
         path, file_id = files[name]
-        with reopen(path, file_id, position) as handle:
+        with reopen(path, file_id, label) as handle:
             return handle.read(_HEAD_SIZE)
 
     found = find_chat(files, head)
@@ -147,18 +147,18 @@ def from_folder(folder: Path, position: int) -> Export | None:
         return None
     chat_name, variant = found
     chat_path, chat_id = files.pop(chat_name)
-    with reopen(chat_path, chat_id, position) as handle:
+    with reopen(chat_path, chat_id, label) as handle:
         text = handle.read()
     if len(text) != chat_id.size:
-        raise DamagedExport(position=position)
+        raise DamagedExport(name=label)
     named = _attachment_names(text)
     attached = [name for name in files if name in named]
     origin = {"format": "whatsapp", "source": folder.name}
-    chat_open = opener(chat_path, chat_id, position)
+    chat_open = opener(chat_path, chat_id, label)
     parts = [Part("message", CHAT_NAME, chat_open, {**origin, "entry": chat_name})]
     for number, name in enumerate(attached, start=1):
         path, file_id = files[name]
-        parts.append(_part(number, name, opener(path, file_id, position), origin))
+        parts.append(_part(number, name, opener(path, file_id, label), origin))
     return Export(
         "whatsapp",
         tuple(parts),
