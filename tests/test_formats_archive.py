@@ -179,3 +179,12 @@ def test_a_header_understating_the_size_is_damage_not_a_flood() -> None:
     opened = open_zip(bytes(data))
     with pytest.raises(RetentionError), opened.open(opened.entries[0]) as stream:
         assert len(stream.read()) <= 10
+
+
+def test_an_entry_shorter_than_its_header_says_is_damage() -> None:
+    data = bytearray(build(("IMG-1.jpg", b"x" * 5000)))
+    central = data.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", data, central + 24, 6000)  # uncompressed size: 6000 bytes
+    opened = open_zip(bytes(data))
+    with pytest.raises(DamagedExport), opened.open(opened.entries[0]) as stream:
+        stream.read()

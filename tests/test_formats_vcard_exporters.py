@@ -416,4 +416,4 @@ def test_an_agent_card_inside_a_contact_is_not_a_card_of_its_own() -> None:
 def test_a_file_with_no_readable_card_is_refused_with_its_position() -> None:
     with pytest.raises(BadContact) as caught:
         read_vcards(b"BEGIN:VCARD\nNOTE:x\nEND:VCARD\nBEGIN:VCARD\nFN:cut", position=3)
-    assert caught.value.fields == {"name": "sms.xml"}
+    assert caught.value.fields == {"position": 3}

@@ -39,11 +39,14 @@ CASE = Addresses.of(phones=["+4512345678"], emails=["foraelder@example.org"])
 
 
 def _drain(export: Export) -> None:
+    """Read every part; a part must hold exactly the size it announced."""
     with export:
         for part in export.parts:
+            total = 0
             with part.open() as stream:
-                while stream.read(1 << 16):
-                    pass
+                while chunk := stream.read(1 << 16):
+                    total += len(chunk)
+            assert total == part.size, (part.name, total, part.size)
 
 
 def vcard(data: bytes) -> None:

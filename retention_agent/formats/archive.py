@@ -13,7 +13,8 @@ line, when any entry is:
   bound on memory in ``zipfile``).
 
 Reading is bounded too: ``zipfile`` never returns more than an entry's declared size
-and checks its CRC at the end, so a lying header shows up as damage, not as a flood.
+and checks its CRC at the end, and an entry that ends early is refused, so a lying
+header shows up as damage, not as a flood or a short item.
 Errors of a damaged archive, when it is opened or while an entry is read, become
 ``DamagedExport``.
 """
@@ -79,7 +80,8 @@ class SafeZip:
             raise DamagedExport(name=self._label) from None
         except NotImplementedError:
             raise ZipUnsupported(name=self._label) from None
-        return io.BufferedReader(_Guarded(raw, self._label), buffer_size=1 << 20)
+        guarded = _Guarded(raw, entry.size, self._label)
+        return io.BufferedReader(guarded, buffer_size=1 << 20)
 
     def head(self, entry: Entry, size: int) -> bytes:
         """The first ``size`` bytes of an entry, to recognise what it is."""
@@ -121,10 +123,12 @@ def _checked(infos: list[zipfile.ZipInfo], archive_size: int, label: str) -> Ite
 
 
 class _Guarded(io.RawIOBase):
-    """An entry's stream whose damage surfaces as ``DamagedExport``."""
+    """An entry's stream whose damage surfaces as ``DamagedExport``, including an entry
+    that ends before its declared size (its CRC can still match what little it holds)."""
 
-    def __init__(self, raw: IO[bytes], label: str) -> None:
+    def __init__(self, raw: IO[bytes], size: int, label: str) -> None:
         self._raw = raw
+        self._left = size
         self._label = label
 
     def readable(self) -> bool:
@@ -135,6 +139,9 @@ class _Guarded(io.RawIOBase):
             data = self._raw.read(len(buffer))
         except _DAMAGE:
             raise DamagedExport(name=self._label) from None
+        self._left -= len(data)
+        if not data and self._left and len(buffer):
+            raise DamagedExport(name=self._label)
         buffer[: len(data)] = data
         return len(data)
 

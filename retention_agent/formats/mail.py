@@ -99,10 +99,10 @@ def _mail_parts(
     number: int, open_mail: Callable[[], BinaryIO], data: bytes, origin: dict[str, str]
 ) -> list[Part]:
     meta = {**origin, "mail": number}
-    parts = [Part("message", f"mail-{number:04d}.eml", open_mail, meta)]
-    for index, (suffix, _payload) in enumerate(media(data)):
+    parts = [Part("message", f"mail-{number:04d}.eml", len(data), open_mail, meta)]
+    for index, (suffix, payload) in enumerate(media(data)):
         name = f"mail-{number:04d}-photo-{index + 1:02d}{suffix}"
-        parts.append(Part("photo", name, _media_opener(open_mail, index), meta))
+        parts.append(Part("photo", name, len(payload), _media_opener(open_mail, index), meta))
     return parts
 
 

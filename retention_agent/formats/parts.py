@@ -27,10 +27,12 @@ _SAFE_SUFFIX: Final = re.compile(r"\.[a-z0-9]{1,8}")
 @dataclass(frozen=True)
 class Part:
     """One future vault item: its kind, a neutral name (never a person's or a file's own
-    name), a way to open its bytes, and where it came from (sealed with the item)."""
+    name), its size, a way to open its bytes, and where it came from (sealed with the
+    item). The same fields as the vault's ``ingest.Part``, which this becomes."""
 
     kind: PartKind
     name: str
+    size: int  # exactly the bytes ``open`` gives
     open: Callable[[], BinaryIO]
     meta: Mapping[str, Any]
 

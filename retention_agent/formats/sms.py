@@ -79,10 +79,10 @@ def read_backup(handle: BinaryIO, source: Path, addresses: Addresses, label: str
             else:
                 others += 1
             root.clear()
+    except defusedxml.DefusedXmlException:  # a ValueError: caught before the others
+        raise UnsafeXml(name=label) from None
     except (ParseError, LookupError, ValueError):  # encodings expat does not know or read
         raise DamagedExport(name=label) from None
-    except defusedxml.DefusedXmlException:
-        raise UnsafeXml(name=label) from None
     origin = {"format": "sms", "source": source.name}
     parts: list[Part] = []
     photo_number = 0
@@ -91,12 +91,12 @@ def read_backup(handle: BinaryIO, source: Path, addresses: Addresses, label: str
         meta = {**origin, "messages": len(conversation.elements)}
         meta["participants"] = conversation.participants
         name = f"sms-conversation-{number:03d}.xml"
-        parts.append(Part("message", name, bytes_opener(document), meta))
+        parts.append(Part("message", name, len(document), bytes_opener(document), meta))
         for kind, suffix, data in conversation.photos:
             photo_number += 1
             photo_name = f"sms-photo-{photo_number:04d}{suffix}"
             photo_meta = {**origin, "conversation": number}
-            parts.append(Part(kind, photo_name, bytes_opener(data), photo_meta))
+            parts.append(Part(kind, photo_name, len(data), bytes_opener(data), photo_meta))
     holds_other = bool(left_out) or others > 0
     return Export(
         "sms",

@@ -80,14 +80,16 @@ def _attachment_names(text: bytes) -> set[str]:
     return {match.strip() for pattern in _ATTACHED for match in pattern.findall(decoded)}
 
 
-def _part(number: int, name: str, open_: Callable[[], BinaryIO], origin: dict[str, str]) -> Part:
+def _part(
+    number: int, name: str, size: int, open_: Callable[[], BinaryIO], origin: dict[str, str]
+) -> Part:
     kind = media_kind(name)
     # Stickers are WhatsApp's own pictures, not photos of anyone.
     base = PurePosixPath(name).name.upper()
     if base.startswith("STK-") or "-STICKER-" in base:
         kind = "message"
     neutral = f"whatsapp-{'photo' if kind == 'photo' else 'file'}-{number:04d}{suffix_of(name)}"
-    return Part(kind, neutral, open_, {**origin, "entry": name})
+    return Part(kind, neutral, size, open_, {**origin, "entry": name})
 
 
 def from_zip(archive: SafeZip, source: Path) -> Export | None:
@@ -104,9 +106,10 @@ def from_zip(archive: SafeZip, source: Path) -> Export | None:
     def opens(entry: Entry) -> Callable[[], BinaryIO]:
         return lambda: archive.open(entry)
 
-    parts = [Part("message", CHAT_NAME, opens(by_name[chat_name]), {**origin, "entry": chat_name})]
+    chat = by_name[chat_name]
+    parts = [Part("message", CHAT_NAME, chat.size, opens(chat), {**origin, "entry": chat_name})]
     others = [entry for entry in archive.entries if entry.name != chat_name]
-    parts += [_part(n, e.name, opens(e), origin) for n, e in enumerate(others, start=1)]
+    parts += [_part(n, e.name, e.size, opens(e), origin) for n, e in enumerate(others, start=1)]
     export = Export("whatsapp", tuple(parts), {**origin, **facts}, remove=(source,))
     export._closing.callback(archive.close)
     return export
@@ -119,7 +122,8 @@ def from_text(handle: BinaryIO, file_id: FileId, source: Path, label: str) -> Ex
     if variant is None:
         return None
     origin = {"format": "whatsapp", "source": source.name}
-    part = Part("message", CHAT_NAME, opener(source, file_id, label), {**origin, "entry": ""})
+    chat_open = opener(source, file_id, label)
+    part = Part("message", CHAT_NAME, file_id.size, chat_open, {**origin, "entry": source.name})
     return Export("whatsapp", (part,), {**origin, **_facts(text, variant)}, remove=(source,))
 
 
@@ -155,10 +159,10 @@ def from_folder(folder: Path, label: str) -> Export | None:
     attached = [name for name in files if name in named]
     origin = {"format": "whatsapp", "source": folder.name}
     chat_open = opener(chat_path, chat_id, label)
-    parts = [Part("message", CHAT_NAME, chat_open, {**origin, "entry": chat_name})]
+    parts = [Part("message", CHAT_NAME, chat_id.size, chat_open, {**origin, "entry": chat_name})]
     for number, name in enumerate(attached, start=1):
         path, file_id = files[name]
-        parts.append(_part(number, name, opener(path, file_id, label), origin))
+        parts.append(_part(number, name, file_id.size, opener(path, file_id, label), origin))
     return Export(
         "whatsapp",
         tuple(parts),
