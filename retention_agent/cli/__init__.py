@@ -116,12 +116,20 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from retention_agent.cli import case_cmds, demo_cmd, item_cmds, retention_cmds, status_cmd
+    from retention_agent.cli import (
+        case_cmds,
+        demo_cmd,
+        import_cmd,
+        item_cmds,
+        retention_cmds,
+        status_cmd,
+    )
 
     for command in (
         item_cmds.init,
         case_cmds.case,
         item_cmds.add,
+        import_cmd.import_command,
         item_cmds.contact,
         item_cmds.list_command,
         item_cmds.open_item,

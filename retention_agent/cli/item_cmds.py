@@ -4,6 +4,7 @@ vault and getting one back out."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -304,6 +305,7 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
                     "name": item.name,
                     "size": item.size,
                     "added": item.added.isoformat(),
+                    "origin": item.origin,
                 }
                 for item in items
             ]
@@ -316,7 +318,19 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
         click.echo(
             f"{item.id}  {item.case_id}  {kind_label(item.kind):<14} "
             f"{format_size(item.size):>10}  {format_date(item.added, 'short')}  {item.name}"
+            + _origin_text(item.origin)
         )
+
+
+def _origin_text(origin: dict[str, Any] | None) -> str:
+    """Where an imported item came from: "  (from WhatsApp: chat.zip)"."""
+    if not origin:
+        return ""
+    labels = {"whatsapp": _("WhatsApp"), "sms": _("SMS"), "mail": _("e-mail")}
+    return "  " + _("(from {source}: {file})").format(
+        source=labels.get(origin.get("format", ""), origin.get("format", "")),
+        file=origin.get("source", ""),
+    )
 
 
 @click.command("open", cls=TranslatedCommand)

@@ -70,3 +70,12 @@ class UnsafeXml(RetentionError):
         "it was not read. Nothing was changed."
     )
     exit_code = ExitCode.REFUSED
+
+
+class NothingToImport(RetentionError):
+    message = N_(
+        "Nothing in these files is with the contacts of case {case}, so nothing was imported. "
+        "Add the case's contacts first ('retention add FILE.vcf --kind contact' or "
+        "'retention contact add'), then import again."
+    )
+    exit_code = ExitCode.INPUT
