@@ -82,7 +82,7 @@ def test_a_whatsapp_export_becomes_chat_photos_and_files(
     assert not path.exists()
     listed = items(case)
     assert {item["origin"]["source"] for item in listed} == {"WhatsApp Chat.zip"}
-    assert [item["name"] for item in listed][0] == "whatsapp-chat.txt"
+    assert listed[0]["name"] == "whatsapp-chat.txt"
     places = CliRunner().invoke(cli, ["checklist", "--case", case]).stdout
     assert "whatsapp-chat" in places
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import retention_agent.cli
 import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
+import retention_agent.formats.errors  # noqa: F401 - loaded lazily by the CLI (import)
 from retention_agent.errors import ExitCode, RetentionError
 
 MEANING = {

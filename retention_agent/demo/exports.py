@@ -91,7 +91,12 @@ def _attachment_line(variant: Variant, name: str) -> str:
 
 
 def media(
-    count: int, *, variant: Variant, seed: int = 0, size: tuple[int, int] = (64, 48)
+    count: int,
+    *,
+    variant: Variant,
+    seed: int = 0,
+    size: tuple[int, int] = (64, 48),
+    grain: float = 0.0,
 ) -> list[Attachment]:
     """``count`` attachments the way WhatsApp names them: mostly photos, every tenth a
     voice note, every twentieth a sticker, every 25th a video."""
@@ -105,7 +110,7 @@ def media(
         elif number % 10 == 0:
             kind, suffix, data = "PTT", ".opus", b"OggS" + rng.randbytes(1500)
         else:
-            kind, suffix, data = "IMG", ".jpg", jpeg(seed + number, size)
+            kind, suffix, data = "IMG", ".jpg", jpeg(seed + number, size, grain=grain)
         day = DEMO_START + dt.timedelta(days=number // 10)
         if variant == "ios":
             label = {"IMG": "PHOTO", "VID": "VIDEO", "PTT": "AUDIO", "STK": "STICKER"}[kind]
@@ -116,8 +121,9 @@ def media(
     return found
 
 
-def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
-    """A small JPEG of coloured blocks, different for each seed."""
+def jpeg(seed: int, size: tuple[int, int] = (64, 48), *, grain: float = 0.0) -> bytes:
+    """A JPEG of coloured blocks, different for each seed; ``grain`` (0 to 1) adds
+    sensor-like noise, which gives the file the size of a phone photo."""
     rng = _seeded(seed)
     image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
     draw = ImageDraw.Draw(image)
@@ -126,6 +132,9 @@ def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
         x, y = rng.randrange(width), rng.randrange(height)
         colour = tuple(rng.randrange(256) for _ in range(3))
         draw.rectangle((x, y, x + width // 3, y + height // 3), fill=colour)
+    if grain:
+        noise = Image.frombytes("L", size, rng.randbytes(width * height)).convert("RGB")
+        image = Image.blend(image, noise, grain)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return out.getvalue()
