@@ -157,6 +157,11 @@ def evil_entry(name: str, **attributes: int) -> zipfile.ZipInfo:
 
 
 CHAT = exports.chat_text("ios", 5)
+SMS = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"2\">\n"
+    + '<sms address="12345678" date="1" type="1" body="Hej æøå 😊 שלום" />\n' * 2
+    + "</smses>\n"
+).encode()
 EVIL = {
     "traversal": zip_of(("_chat.txt", CHAT), (evil_entry("../../x"), b"x")),
     "absolute": zip_of(("_chat.txt", CHAT), (evil_entry("/tmp/x"), b"x")),
@@ -168,8 +173,14 @@ EVIL = {
     "truncated": zip_of(("_chat.txt", CHAT), ("IMG.jpg", exports.jpeg(1)))[:-30],
     "no-chat": zip_of(("IMG.jpg", exports.jpeg(1))),
     "not-an-export": b"%PDF-1.7\n",
+    "sms-truncated": SMS[: len(SMS) // 2],
+    "sms-entities": (
+        b'<?xml version="1.0"?>\n<!DOCTYPE smses [<!ENTITY a "aaaaaaaaaa">]>\n'
+        b'<smses count="1"><sms address="12345678" body="&a;&a;" /></smses>'
+    ),
+    "chat-not-utf8-zip": zip_of(("_chat.txt", b"\xff\xfe not a chat")),
 }
-CODES = {"traversal": 10, "absolute": 10, "symlink": 10, "bomb": 10}
+CODES = {"traversal": 10, "absolute": 10, "symlink": 10, "bomb": 10, "sms-entities": 10}
 
 
 @pytest.mark.parametrize("kind", list(EVIL))

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import retention_agent.cli
-import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
+import retention_agent.demo.tour
 import retention_agent.formats.errors  # noqa: F401 - loaded lazily by the CLI (import)
 from retention_agent.errors import ExitCode, RetentionError
 

@@ -34,8 +34,10 @@ from retention_agent.formats.addresses import Addresses, phone_key
 from retention_agent.formats.errors import DamagedExport, UnsafeXml
 from retention_agent.formats.parts import Export, Part, PartKind, bytes_opener, suffix_for_type
 
+# An XML declaration, comments and (to be refused when read) a DTD may come first.
 _SIGNATURE: Final = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!--.{0,1000}?-->\s*)*<smses[\s>/]",
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!--.{0,1000}?-->\s*)*"
+    rb"(?:<!DOCTYPE[^\[>]{0,200}(?:\[.{0,4000}?\])?\s*>\s*)?<smses[\s>/]",
     re.DOTALL,
 )
 _ADDRESS_SEPARATORS: Final = re.compile(r"[~,;]")
