@@ -137,7 +137,7 @@ def from_json(data: Mapping[str, object]) -> Contact:
 
 
 def to_vcard(contact: Contact) -> bytes:
-    """A vCard 4.0 (UTF-8, CRLF, folded at 75 octets) that ``parse_vcards`` reads back
+    """A vCard 4.0 (UTF-8, CRLF, folded at 75 octets) that ``read_vcards`` reads back
     as an equal ``Contact``."""
     lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{_escape(contact.name)}"]
     if contact.phone is not None:
