@@ -6,14 +6,19 @@ python -m tools.exit_codes --write  # replace the table in README.md
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-import retention_agent.cli
-import retention_agent.demo.tour
-import retention_agent.formats.errors  # noqa: F401 - loaded lazily by the CLI (import)
+import retention_agent
 from retention_agent.errors import ExitCode, RetentionError
+
+# Every module, so every error class is known: the CLI loads its commands lazily.
+for _module in pkgutil.walk_packages(retention_agent.__path__, "retention_agent."):
+    if not _module.name.endswith("__main__"):  # that one runs the command
+        importlib.import_module(_module.name)
 
 MEANING = {
     ExitCode.OK: "done",
