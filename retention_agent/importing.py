@@ -93,9 +93,10 @@ def import_exports(
             raise NothingToImport(case=case_id)
         parts = [_vault_part(part) for export in exports for part in export.parts]
         removable = [
-            Original(path, sources.check(path, removable=not keep_originals))
+            Original(path, sources.check(path, removable=True))
             for export in exports
             for path in export.remove
+            if not keep_originals
         ]
         batch = ingest_parts(
             vault,
