@@ -6,6 +6,7 @@ python -m tools.exit_codes --write  # replace the table in README.md
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import sys
@@ -15,10 +16,13 @@ from pathlib import Path
 import retention_agent
 from retention_agent.errors import ExitCode, RetentionError
 
-# Every module, so every error class is known: the CLI loads its commands lazily.
+# Every module, so every error class is known however this is run: the CLI loads its
+# commands lazily. ``__main__`` would run the command; modules for another operating
+# system refuse to load here.
 for _module in pkgutil.walk_packages(retention_agent.__path__, "retention_agent."):
-    if not _module.name.endswith("__main__"):  # that one runs the command
-        importlib.import_module(_module.name)
+    if not _module.name.endswith("__main__"):
+        with contextlib.suppress(ImportError, AssertionError):
+            importlib.import_module(_module.name)
 
 MEANING = {
     ExitCode.OK: "done",

@@ -39,6 +39,7 @@ COMMANDS = {
     "hold": "retention_cmds:hold",
     "release": "retention_cmds:release",
     "checklist": "retention_cmds:checklist",
+    "scan": "scan_cmd:scan_command",
     "demo": "demo_cmd:demo",
 }
 

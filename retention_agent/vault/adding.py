@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from retention_agent.formats.vcard import Contact, read_vcards, to_json, to_vcard
-from retention_agent.vault import originals, sources
+from retention_agent.vault import originals, perceptual, sources
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import (
     Batch,
@@ -99,6 +99,10 @@ def file_part(path: Path, identity: sources.Identity, kind: Kind, position: int 
             # The vault takes the whole file; the original stays, so nothing is lost.
             meta["unreadable_cards"] = list(cards.unreadable)
             kept_because = originals.Kept.PARTLY_READ
+    if kind == "photo":
+        # For recognising resized or re-encoded copies later (retention scan).
+        with sources.open_checked(path, identity) as handle:
+            meta["perceptual"] = perceptual.stored(handle)
     return Part(
         kind=kind,
         name=path.name,

@@ -149,4 +149,5 @@ def _record(vault: Vault, row: sqlite3.Row) -> ItemRecord:
         contacts=tuple(meta.get("contacts", ())),
         origin=meta.get("origin"),
         unreadable_cards=tuple(meta.get("unreadable_cards", ())),
+        perceptual=meta.get("perceptual"),
     )
