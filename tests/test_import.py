@@ -21,7 +21,7 @@ from retention_agent.cli import cli
 from retention_agent.demo import exports
 from retention_agent.demo.exports import Thread
 from retention_agent.importing import import_exports
-from retention_agent.vault import catalog
+from retention_agent.vault import catalog, copies
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE
 
@@ -272,3 +272,20 @@ def test_every_item_remembers_its_export(tmp_path: Path, case: str, vault: Vault
         ("photo", "sms"),
     ]
     assert all(i.origin and i.origin["source"] == "sms.xml" for i in imported)
+
+
+def test_a_partly_read_vcf_is_added_whole_and_its_original_kept_and_tracked(
+    tmp_path: Path, case: str
+) -> None:
+    path = tmp_path / "telefon.vcf"
+    path.write_bytes(CONTACTS + b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN Broken\r\nEND:VCARD\r\n")
+    result = CliRunner().invoke(cli, ["add", str(path), "--case", case, "--kind", "contact"])
+    assert result.exit_code == 0, result.stderr
+    assert "Cards that could not be read: 3." in result.stdout
+    assert "the original was kept" in result.stdout
+    assert path.exists()
+    [added] = retention("list", "--case", case, "--kind", "contact")[1:]
+    with Vault.open(Path(os.environ["RETENTION_HOME"]), PASSPHRASE) as vault:
+        assert catalog.read_item(vault, added["id"]) == path.read_bytes()
+        tracked = copies.all_copies(vault, case_id=case)
+    assert [(c.origin, c.path) for c in tracked] == [("import-partial", path.absolute())]
