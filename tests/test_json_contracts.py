@@ -18,6 +18,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from retention_agent.cli import cli
+from retention_agent.demo import exports
+from retention_agent.formats.parts import ExportFormat
 from retention_agent.lifecycle import CHECKLIST
 from retention_agent.policy.assessment import Action, Phase
 from retention_agent.policy.facts import ExportOutcome, FamilyDecision, Initiator
@@ -146,6 +148,8 @@ def test_command_enums_follow_the_code() -> None:
     )
     origin = scan["$defs"]["found"]["properties"]["origin"]["enum"]
     assert origin == [*typing.get_args(Origin), None]
+    formats = load("import.schema.json")["items"]["properties"]["format"]["enum"]
+    assert formats == list(typing.get_args(ExportFormat))
 
 
 # --- every command's output ------------------------------------------------------------------
@@ -182,6 +186,10 @@ def year(tmp_path: Path) -> dict[str, Any]:
     (inbox / "b.txt").write_bytes(b"hej" * 100)
     json_of("add", str(inbox / "b.txt"), "--case", cases["held"], "--kind", "message", now=added_on)
     outputs["list"] = json_of("list")
+    whatsapp = exports.whatsapp_zip(
+        tmp_path / "WhatsApp Chat.zip", "android", 20, exports.media(2, variant="android")
+    )
+    outputs["import"] = json_of("import", str(whatsapp), "--case", cases["private"], now=added_on)
     outputs["status active"] = json_of("status", now="2026-06-01")
     at("2026-06-01", "hold", "--case", cases["held"], "--until", "2026-12-01", "--reason", "r")
     at("2026-09-02", "case", "end", "--case", cases["ended"])
@@ -201,11 +209,15 @@ def year(tmp_path: Path) -> dict[str, Any]:
 
 
 def test_every_command_output_matches_its_schema(year: dict[str, Any]) -> None:
-    """The schemas were checked in the fixture; here, that the output exercised them:
-    lists not empty, and the fields that may be null seen both ways."""
+    """The schemas were checked in the fixture; here, that the output exercised them
+    (lists not empty, the fields that may be null seen both ways), and that they would
+    notice a change."""
     assert len(year["add"]) == 2
     assert {item["removal"] for item in year["add"]} == {"asked", "overwritten"}
     assert len(year["list"]) == 4
+    (imported,) = year["import"]
+    assert (imported["format"], imported["added"]) == ("whatsapp", {"message": 1, "photo": 2})
+    assert imported["removals"]
     assert year["apply dry"]
     assert year["apply"]
     assert year["apply 2"]
@@ -222,9 +234,10 @@ def test_every_command_output_matches_its_schema(year: dict[str, Any]) -> None:
     assert {r["type"] for r in year["receipts"]["receipts"]} == {"deletion", "checklist"}
     assert year["scan"]["tracked"] + year["scan"]["exact"], year["scan"]
     assert year["scan"]["removed"]
+    a_renamed_or_retyped_field_fails_and_a_new_one_passes(year)
 
 
-def test_a_renamed_or_retyped_field_fails_and_a_new_one_passes(year: dict[str, Any]) -> None:
+def a_renamed_or_retyped_field_fails_and_a_new_one_passes(year: dict[str, Any]) -> None:
     status = year["status"]
     validator("status").validate(status)
 
