@@ -29,11 +29,11 @@ from retention_agent.vault import vault as vault_module
 from retention_agent.vault.keystore import KeyMissing
 from tests.conftest import TEST_PASSPHRASE
 from tests.support.cli import (
-    Runner,
     error_line,
+    init_with_key_file,
     process_env,
     run_in_process,
-    run_process,
+    with_passphrase,
     without_now_note,
 )
 from tests.support.memory_keyring import MemoryKeyring
@@ -56,17 +56,12 @@ def test_every_row_of_the_table_has_a_test() -> None:
     assert readme_codes() == tested == {code.value for code in ExitCode}
 
 
-def new_case(run: Runner = run_in_process) -> str:
-    init = run("init")
-    assert init.exit_code == 0, init.stderr
-    created = run("case", "new", "--child", "Barn A", "--start", START, "--json")
-    return str(created.json()["id"])
-
-
 @pytest.fixture
 def case_id() -> str:
     """An in-process vault (its key in the tests' in-memory keyring) with one case."""
-    return new_case()
+    assert run_in_process("init").exit_code == 0
+    created = run_in_process("case", "new", "--child", "Barn A", "--start", START, "--json")
+    return str(created.json()["id"])
 
 
 def test_exit_0_done(case_id: str) -> None:
@@ -162,6 +157,7 @@ def read_until(stream: int, text: str, process: subprocess.Popen[bytes]) -> str:
     return seen.decode()
 
 
+@pytest.mark.slow  # waits for the vault's lock
 @pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
 def test_exit_7_two_commands_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """A first command holds the vault while it waits for its passphrase at a terminal.
@@ -169,7 +165,10 @@ def test_exit_7_two_commands_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     that only looks does not wait. The first then finishes as if alone."""
     import pty
 
-    case_id = new_case(run_process)  # a key file: the processes share it
+    init_with_key_file()  # the processes share the key file
+    case_id = run_in_process(
+        "case", "new", "--child", "Barn A", "--start", START, "--json", env=with_passphrase()
+    ).json()["id"]
     controller, terminal = pty.openpty()
     first = subprocess.Popen(
         [sys.executable, "-m", "retention_agent", "case", "continue", "--case", case_id],
@@ -186,7 +185,7 @@ def test_exit_7_two_commands_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
         read_until(first.stderr.fileno(), "Passphrase for the vault's key file", first)
         # The vault's lock is held from before the prompt: a second command waits.
         monkeypatch.setattr(vault_module, "LOCK_TIMEOUT_SECONDS", 1)
-        with_key = {"RETENTION_PASSPHRASE": TEST_PASSPHRASE, "RETENTION_NOW": "2027-01-15"}
+        with_key = with_passphrase({"RETENTION_NOW": "2027-01-15"})
         second = without_now_note(run_in_process("case", "end", "--case", case_id, env=with_key))
         assert error_line(second, errors.VaultBusy) == (f"Error: {errors.VaultBusy().user_text()}")
         looked = run_in_process("status", "--json", env=with_key)
@@ -281,7 +280,7 @@ def test_exit_130_ctrl_c_at_a_question(tmp_path: Path) -> None:
 
 def test_exit_141_the_reader_went_away() -> None:
     """``retention status | head -1`` where head has already gone: silent, 141."""
-    new_case(run_process)
+    init_with_key_file()
     read, write = os.pipe()
     os.close(read)
     done = subprocess.run(

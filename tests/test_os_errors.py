@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
+from tests.support.cli import init_with_key_file, run_in_process, with_passphrase
 from tests.support.processes import AS_USER, key_file_env, python_module
 
 
@@ -24,12 +25,18 @@ def retention(*args: str, home: Path | None = None) -> subprocess.CompletedProce
 
 @pytest.fixture
 def case_id(tmp_path: Path) -> str:
-    assert retention("init").returncode == 0
-    created = retention("case", "new", "--child", "Barn A", "--start", "2026-03-01")
+    """A vault made in-process, with its key in the key file the processes below open."""
+    init_with_key_file()
+    created = run_in_process(
+        "case", "new", "--child", "Barn A", "--start", "2026-03-01", env=with_passphrase()
+    )
     case = created.stdout.strip()
     note = tmp_path / "note.txt"
     note.write_text("hej")
-    assert retention("add", str(note), "--case", case, "--kind", "message").returncode == 0
+    added = run_in_process(
+        "add", str(note), "--case", case, "--kind", "message", env=with_passphrase()
+    )
+    assert added.exit_code == 0, added.stderr
     return case
 
 

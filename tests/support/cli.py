@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import keyring
 from click.testing import CliRunner
+from keyring.backends.fail import Keyring as FailKeyring
 
 from retention_agent import errors
 from retention_agent.cli import cli
@@ -83,3 +85,21 @@ def without_now_note(outcome: Outcome) -> Outcome:
     lines = outcome.stderr.splitlines(keepends=True)
     assert lines[0].startswith("Note: RETENTION_NOW is set;"), outcome.stderr
     return Outcome(outcome.exit_code, outcome.stdout, "".join(lines[1:]))
+
+
+def init_with_key_file() -> None:
+    """``retention init`` in-process, with the key in the passphrase-protected key file as
+    a real process here would keep it, so that real processes can open the vault too
+    (they cannot see the tests' in-memory keyring). Later in-process commands need
+    ``RETENTION_PASSPHRASE``: see :func:`with_passphrase`."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        done = run_in_process("init", env=with_passphrase())
+    finally:
+        keyring.set_keyring(previous)
+    assert done.exit_code == 0, done.stderr
+
+
+def with_passphrase(env: Env | None = None) -> dict[str, str | None]:
+    return {"RETENTION_PASSPHRASE": TEST_PASSPHRASE, **(env or {})}
