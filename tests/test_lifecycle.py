@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +12,22 @@ from retention_agent import errors
 from retention_agent.enforce import apply_due, assess, case_facts, due_deletions
 from retention_agent.formats.vcard import Contact
 from retention_agent.lifecycle import (
+    CHECKLIST,
+    IMPORT_ORIGIN_TOPIC,
     checklist_done,
+    checklist_places,
     mark_checklist,
     place_hold,
     record_continue,
     record_end,
     record_export_outcome,
+    record_import_origin,
     release_hold,
 )
 from retention_agent.policy.facts import Hold
-from retention_agent.vault import catalog, receipts
+from retention_agent.vault import catalog, crypto, receipts, sealed
 from retention_agent.vault.adding import ingest_contact, ingest_file
-from retention_agent.vault.cases import get_case
+from retention_agent.vault.cases import case_key_id, get_case
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case
@@ -129,14 +133,22 @@ def test_hold_postpones_every_deletion_until_released(vault: Vault, case_id: str
     assert apply_due(vault, at(dt.date(2027, 5, 1))) == []
     assert len(kinds_left(vault, case_id)) == 4
     release_hold(vault, case_id, dt.date(2027, 5, 2))
+    # Released on 2 May: it protected up to and including 1 May.
+    assert case_facts(vault, case_id).holds == (
+        Hold(placed_on=dt.date(2027, 2, 1), until=dt.date(2027, 5, 1)),
+    )
     apply_due(vault, at(dt.date(2027, 5, 2)))
     assert kinds_left(vault, case_id) == set()
 
 
 def test_hold_reason_is_sealed(vault: Vault, case_id: str) -> None:
+    """Not readable on disk, yet kept: it opens under the case's own key."""
     place_hold(vault, case_id, START, dt.date(2026, 6, 1), "Bekymring om Solsikke")
     raw = vault.db.execute("SELECT sealed FROM holds").fetchone()["sealed"]
     assert b"Solsikke" not in raw
+    key_id = case_key_id(case_id)
+    opened = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, raw)
+    assert opened == {"hold_reason": "Bekymring om Solsikke"}
 
 
 @pytest.mark.parametrize(
@@ -150,8 +162,16 @@ def test_hold_reason_is_sealed(vault: Vault, case_id: str) -> None:
 def test_bad_holds_are_refused(
     vault: Vault, case_id: str, until: dt.date, reason: str, error: type[errors.RetentionError]
 ) -> None:
-    with pytest.raises(error):
+    with pytest.raises(error) as refused:
         place_hold(vault, case_id, START, until, reason)
+    assert (
+        refused.value.fields
+        == {
+            errors.HoldInPast: {"today": "2026-03-01"},
+            errors.HoldTooLong: {"latest": "2027-03-01", "case": case_id},
+            errors.HoldNeedsReason: {},
+        }[error]
+    )
     assert vault.db.execute("SELECT COUNT(*) FROM holds").fetchone()[0] == 0
 
 
@@ -168,22 +188,64 @@ def test_a_hold_may_last_exactly_the_policy_maximum(vault: Vault, case_id: str) 
 
 
 def test_decision_rules(vault: Vault, case_id: str) -> None:
-    with pytest.raises(errors.BadEndDate):
-        record_end(vault, case_id, dt.date(2026, 5, 1), dt.date(2026, 6, 1), "other")
-    with pytest.raises(errors.BadEndDate):
-        record_end(vault, case_id, dt.date(2026, 5, 1), dt.date(2026, 2, 1), "other")
-    with pytest.raises(errors.CaseNotEnded):
-        record_export_outcome(vault, case_id, dt.date(2026, 5, 1), "done")
-    with pytest.raises(errors.NoActiveHold):
-        release_hold(vault, case_id, dt.date(2026, 5, 1))
-    record_end(vault, case_id, dt.date(2026, 5, 1), dt.date(2026, 5, 1), "volunteers")
-    with pytest.raises(errors.DecisionAlreadyRecorded):
+    """Each refusal, with what its message names (the error's fields)."""
+    today = dt.date(2026, 5, 1)
+    refusals: list[tuple[Callable[[], None], errors.RetentionError]] = [
+        (
+            lambda: record_end(vault, case_id, today, dt.date(2026, 6, 1), "other"),
+            errors.BadEndDate(start="2026-03-01", today="2026-05-01"),
+        ),
+        (
+            lambda: record_end(vault, case_id, today, dt.date(2026, 2, 1), "other"),
+            errors.BadEndDate(start="2026-03-01", today="2026-05-01"),
+        ),
+        (
+            lambda: record_export_outcome(vault, case_id, today, "done"),
+            errors.CaseNotEnded(case=case_id),
+        ),
+        (lambda: release_hold(vault, case_id, today), errors.NoActiveHold(case=case_id)),
+    ]
+    for act, expected in refusals:
+        with pytest.raises(type(expected)) as refused:
+            act()
+        assert refused.value.fields == expected.fields
+    record_end(vault, case_id, today, today, "volunteers")
+    with pytest.raises(errors.DecisionAlreadyRecorded) as decided:
         record_continue(vault, case_id, dt.date(2026, 5, 2))
-    record_export_outcome(vault, case_id, dt.date(2026, 5, 2), "declined")
-    with pytest.raises(errors.ExportAlreadyRecorded):
+    assert decided.value.fields == {"case": case_id, "decision": "end"}
+    # The photos may be offered on the very day the relationship ended.
+    record_export_outcome(vault, case_id, today, "declined")
+    with pytest.raises(errors.ExportAlreadyRecorded) as exported:
         record_export_outcome(vault, case_id, dt.date(2026, 5, 3), "done")
-    with pytest.raises(errors.UnknownCase):
+    assert exported.value.fields == {"case": case_id, "outcome": "declined"}
+    with pytest.raises(errors.UnknownCase) as unknown:
         record_continue(vault, "nope00", dt.date(2026, 5, 2))
+    assert unknown.value.fields == {"case": "nope00"}
+
+
+def test_continuing_is_possible_until_the_last_day_of_the_window(
+    vault: Vault, case_id: str
+) -> None:
+    """Without a decision the case counts as ended 30 days after the year; on that very
+    day it can still be continued, the day after it cannot."""
+    last_day = YEAR_END + dt.timedelta(days=30)
+    other = add_case(vault, "Barn B", start=START)
+    with pytest.raises(errors.CaseAlreadyEnded) as late:
+        record_continue(vault, other, last_day + dt.timedelta(days=1))
+    assert late.value.fields == {"case": other, "date": last_day.isoformat()}
+    record_continue(vault, case_id, last_day)
+    assert case_facts(vault, case_id).decision == "continue"
+
+
+def test_an_import_adds_its_place_to_that_case_only_once(vault: Vault, case_id: str) -> None:
+    other = add_case(vault, "Barn B")
+    for _ in range(2):
+        record_import_origin(vault, case_id, "whatsapp", NOW)
+    record_import_origin(vault, other, "whatsapp", NOW)
+    record_import_origin(vault, other, "sms", NOW)
+    assert list(checklist_places(vault, case_id)) == [*CHECKLIST, "whatsapp-chat"]
+    assert list(checklist_places(vault, other)) == [*CHECKLIST, "whatsapp-chat", "sms-thread"]
+    assert len(sealed.find(vault, IMPORT_ORIGIN_TOPIC, case_id=case_id)) == 1
 
 
 def test_checklist_is_recorded_with_receipts(vault: Vault, case_id: str) -> None:
@@ -198,8 +260,9 @@ def test_checklist_is_recorded_with_receipts(vault: Vault, case_id: str) -> None
         ("checklist", "phone-contacts"),
         ("checklist", "sms-chat"),
     ]
-    with pytest.raises(errors.UnknownChecklistPlace):
+    with pytest.raises(errors.UnknownChecklistPlace) as unknown:
         mark_checklist(vault, case_id, dt.date(2027, 3, 2), ["the-attic"])
+    assert unknown.value.fields == {"place": "the-attic", "places": ", ".join(CHECKLIST)}
 
 
 def test_a_case_keeps_the_policy_it_was_created_under(vault: Vault, case_id: str) -> None:
