@@ -210,6 +210,17 @@ def test_decision_rules(vault: Vault, case_id: str) -> None:
             act()
         assert refused.value.fields == expected.fields
     record_end(vault, case_id, today, today, "volunteers")
+    facts = case_facts(vault, case_id)
+    assert (facts.decision, facts.decided_on, facts.ended_on, facts.initiated_by) == (
+        "end",
+        today,
+        today,
+        "volunteers",
+    )
+    # A relationship may end on the match date itself.
+    other = add_case(vault, "Barn B", start=START)
+    record_end(vault, other, today, START, "child-family")
+    assert case_facts(vault, other).ended_on == START
     with pytest.raises(errors.DecisionAlreadyRecorded) as decided:
         record_continue(vault, case_id, dt.date(2026, 5, 2))
     assert decided.value.fields == {"case": case_id, "decision": "end"}

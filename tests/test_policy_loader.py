@@ -99,16 +99,26 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_not_a_policy_file(tmp_path: Path) -> None:
-    with pytest.raises(errors.PolicyFileUnreadable):
+    with pytest.raises(errors.PolicyFileUnreadable) as caught:
         load_policy_file(tmp_path)
+    assert caught.value.fields == {"file": str(tmp_path)}
 
 
 def test_bytes_that_are_not_utf8_are_reported_with_their_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
-    path.write_bytes(TEXT.encode("utf-8").replace(b"label_da", b"label_d\xe6"))
+    # A blank first line too: lines are counted from the file's very first byte.
+    path.write_bytes(b"\n" + TEXT.encode("utf-8").replace(b"label_da", b"label_d\xe6"))
     with pytest.raises(errors.PolicyNotText) as caught:
         load_policy_file(path)
-    assert caught.value.fields["line"] == line_of(TEXT, "label_da")
+    assert caught.value.fields == {"file": str(path), "line": line_of(TEXT, "label_da") + 1}
+
+
+def test_a_mistake_in_a_policy_file_names_that_file(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(changed('year = "P1Y"', 'year = "one year"'), encoding="utf-8")
+    with pytest.raises(errors.BadDuration) as caught:
+        load_policy_file(path)
+    assert caught.value.fields["file"] == str(path)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:

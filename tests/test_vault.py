@@ -228,7 +228,7 @@ def test_file_larger_than_free_space_is_refused_cleanly(vault: Vault, tmp_path: 
     huge = tmp_path / "huge.bin"
     with huge.open("wb") as handle:  # sparse: costs no real space
         handle.truncate(shutil.disk_usage(tmp_path).free + (1 << 30))
-    with pytest.raises(errors.DiskFull):
+    with pytest.raises(errors.DiskFull) as refused:
         ingest_file(
             vault,
             case_id=case_id,
@@ -237,6 +237,9 @@ def test_file_larger_than_free_space_is_refused_cleanly(vault: Vault, tmp_path: 
             now=NOW,
             keep_original=False,
         )
+    size = r"[0-9]+(\.[0-9])? (B|KiB|MiB|GiB|TiB)"
+    assert set(refused.value.fields) == {"needed", "free"}
+    assert all(re.fullmatch(size, value) for value in refused.value.fields.values())
     assert huge.exists()
     assert list((vault.home / "blobs").iterdir()) == []
     assert list((vault.home / "tmp").iterdir()) == []
@@ -272,6 +275,10 @@ def test_damaged_blob_is_an_integrity_error_naming_the_item(
         catalog.export_item(vault, result.item_id, out)
     assert raised.value.fields == {"item": result.item_id}
     assert list(out.iterdir()) == []  # no partial plaintext left behind
+    # Read in memory (a photo shown, an export): the same error, naming the same item.
+    with pytest.raises(expected) as in_memory:
+        catalog.read_item(vault, result.item_id)
+    assert in_memory.value.fields == {"item": result.item_id}
 
 
 def test_export_refuses_to_overwrite_and_needs_a_folder(vault: Vault, tmp_path: Path) -> None:
@@ -324,8 +331,9 @@ def test_export_never_writes_outside_the_folder(
 
 
 def test_unknown_case_and_item(vault: Vault, tmp_path: Path) -> None:
-    with pytest.raises(errors.UnknownCase):
+    with pytest.raises(errors.UnknownCase) as unknown:
         get_case(vault, "nope00")
+    assert unknown.value.fields == {"case": "nope00"}
     with pytest.raises(errors.UnknownCase):
         ingest_file(
             vault,
