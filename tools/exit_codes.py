@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 import retention_agent.cli
-import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
+
+# Loaded lazily by the CLI, so imported here for their error classes.
+import retention_agent.demo.tour
+import retention_agent.export.errors  # noqa: F401
 from retention_agent.errors import ExitCode, RetentionError
 
 MEANING = {

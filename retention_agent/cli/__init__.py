@@ -104,7 +104,15 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from retention_agent.cli import case_cmds, demo_cmd, item_cmds, retention_cmds, status_cmd
+    from retention_agent.cli import (
+        case_cmds,
+        demo_cmd,
+        export_cmd,
+        item_cmds,
+        retention_cmds,
+        status_cmd,
+        wizard_cmd,
+    )
 
     for command in (
         item_cmds.init,
@@ -120,6 +128,8 @@ def _register() -> None:
         retention_cmds.hold,
         retention_cmds.release,
         retention_cmds.checklist,
+        export_cmd.export,
+        wizard_cmd.wizard,
         demo_cmd.demo,
     ):
         cli.add_command(command)
