@@ -10,7 +10,7 @@
   and prefixes every page, picture and file the wizard serves. No cookies are used.
 * A POST must carry the session's CSRF token (checked by the app) and, if the browser
   says where it comes from (``Origin``, ``Sec-Fetch-Site``), come from the wizard.
-* Every response forbids caching, framing, referrers and any script, style, picture or
+* Every response forbids caching, framing, referrers to other sites and any script, style, picture or
   connection from anywhere but the wizard itself (Content-Security-Policy).
 """
 
@@ -42,7 +42,7 @@ CONTENT_SECURITY_POLICY: Final = "; ".join(
 HEADERS: Final = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("Cache-Control", "no-store"),
-    ("Referrer-Policy", "no-referrer"),
+    ("Referrer-Policy", "same-origin"),  # "no-referrer" makes Chromium send "Origin: null"
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
     ("Cross-Origin-Opener-Policy", "same-origin"),

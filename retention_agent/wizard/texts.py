@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from retention_agent.export.offer import PhotoOffer
 from retention_agent.i18n import N_, _
-from retention_agent.policy.assessment import Decision
 
 _KINDS = {
     "photo": N_("photos"),
@@ -46,26 +45,31 @@ def kinds_text(kinds: Sequence[str]) -> str:
     return _("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
 
 
-def deletion_text(decision: Decision) -> str:
-    return _("Deleted: {kinds}").format(kinds=kinds_text(decision.kinds))
-
-
 def timeline(offer: PhotoOffer, today: dt.date) -> list[Line]:
-    """Milestones so far, then what is still to come."""
-    lines = [Line(offer.start, _("The match: the Hjem til Os year began"), True)]
-    lines.append(Line(offer.year_end, _("The Hjem til Os year ends"), offer.year_end <= today))
+    """Milestones so far, then what is still to come; deletions of one day in one line.
+    A deletion whose day has passed happens the next time the program tidies up: today."""
+    year_end = _("The Hjem til Os year ended") if offer.year_end <= today else None
+    lines = [
+        Line(offer.start, _("The match: the Hjem til Os year began"), True),
+        Line(offer.year_end, year_end or _("The Hjem til Os year ends"), year_end is not None),
+    ]
     if offer.ended is not None and offer.ended <= today:
         lines.append(Line(offer.ended, _("The relationship ended"), True))
     if offer.outcome_on is not None:
         sent = offer.state == "sent"
         text = _("The photos were sent") if sent else _("The family did not want the photos")
         lines.append(Line(offer.outcome_on, text, True))
+    deleted: dict[dt.date, list[str]] = {}
     for decision in offer.timeline:
         if decision.action == "delete":
-            text = deletion_text(decision)
+            kinds = deleted.setdefault(max(decision.due, today), [])
+            kinds.extend(kind for kind in decision.kinds if kind not in kinds)
         elif decision.action == "offer_photo_export":
             text = _("The photos may be offered to the child's family")
+            lines.append(Line(decision.due, text, decision.due <= today))
         else:
-            text = _(decision.reason)
-        lines.append(Line(max(decision.due, today), text, False))
+            lines.append(Line(decision.due, _(decision.reason), decision.due < today))
+    for day, kinds in deleted.items():
+        ordered = [kind for kind in _KINDS if kind in kinds]
+        lines.append(Line(day, _("Deleted: {kinds}").format(kinds=kinds_text(ordered)), False))
     return sorted(lines, key=lambda line: (line.date, not line.past))
