@@ -4,7 +4,6 @@ as they are. Page 0 is the choice of case, 3b the family's "no", 7 the last page
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,8 @@ from retention_agent.i18n import Language
 from retention_agent.vault.vault import Vault
 from tests.support.exports import ended_case_with_photos
 from tests.support.photos import laden_jpeg, picture
-from tests.support.vaults import PASSPHRASE
 from tests.support.vaults import NOW as CREATED
+from tests.support.vaults import PASSPHRASE
 from tests.support.videos import phone_video
 from tests.support.wizard import browser, running_wizard, wait_for_images
 
@@ -25,13 +24,17 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 @pytest.fixture
-def vault_with_cases(vault_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def vault_with_cases(
+    vault_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     monkeypatch.setenv("RETENTION_NOW", "2027-03-05T10:00")
     import io
 
     def photo(n: int) -> bytes:
         out = io.BytesIO()
-        image = picture((1200, 900)).rotate(n * 37, expand=False, fillcolor=(120 + n * 20, 160, 190))
+        image = picture((1200, 900)).rotate(
+            n * 37, expand=False, fillcolor=(120 + n * 20, 160, 190)
+        )
         image.save(out, "JPEG", quality=85)
         return out.getvalue()
 
@@ -40,8 +43,10 @@ def vault_with_cases(vault_home: Path, tmp_path: Path, monkeypatch: pytest.Monke
         photos.insert(3, ("VID_0001.mov", phone_video()))
         photos.append(("IMG_0008.jpg", laden_jpeg(size=(900, 600))))
         ended_case_with_photos(vault, tmp_path / "inbox-a", photos, alias="Barn A")
-        ended_case_with_photos(vault, tmp_path / "inbox-b", [("b.jpg", laden_jpeg())], alias="Barn B")
-    yield vault_home
+        ended_case_with_photos(
+            vault, tmp_path / "inbox-b", [("b.jpg", laden_jpeg())], alias="Barn B"
+        )
+    return vault_home
 
 
 def shoot(page: Page, name: str, language: Language, *, full_page: bool = True) -> None:
@@ -56,7 +61,9 @@ def test_screenshots_of_every_page(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     destination = tmp_path / "Skrivebord"
     destination.mkdir()
-    with running_wizard(vault_with_cases, case_id=None, destination=destination, language=language) as wizard:
+    with running_wizard(
+        vault_with_cases, case_id=None, destination=destination, language=language
+    ) as wizard:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(wizard.url)
         shoot(page, "0", language)

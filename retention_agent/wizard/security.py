@@ -10,8 +10,8 @@
   and prefixes every page, picture and file the wizard serves. No cookies are used.
 * A POST must carry the session's CSRF token (checked by the app) and, if the browser
   says where it comes from (``Origin``, ``Sec-Fetch-Site``), come from the wizard.
-* Every response forbids caching, framing, referrers to other sites and any script, style, picture or
-  connection from anywhere but the wizard itself (Content-Security-Policy).
+* Every response forbids caching, framing, referrers to other sites, and any script,
+  style, picture or connection from anywhere but the wizard itself (CSP).
 """
 
 from __future__ import annotations

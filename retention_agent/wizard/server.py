@@ -86,7 +86,12 @@ def start(
     guard = Guard(create_app(session, tokens), tokens, session.touch)
     server = make_server(LOOPBACK, 0, guard, threaded=True, request_handler=_QuietHandler)
     guard.port = int(server.server_port)
-    thread = threading.Thread(target=server.serve_forever, name="wizard-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name="wizard-server",
+        daemon=True,
+    )
     thread.start()
     return Wizard(session, tokens, server, thread)
 
