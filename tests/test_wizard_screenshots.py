@@ -4,6 +4,7 @@ as they are. Page 0 is the choice of case, 3b the family's "no", 7 the last page
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,8 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 @pytest.fixture
-def vault_with_cases(
-    vault_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
+def vault_with_cases(vault_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RETENTION_NOW", "2027-03-05T10:00")
-    import io
 
     def photo(n: int) -> bytes:
         out = io.BytesIO()
