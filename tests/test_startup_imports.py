@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import TEST_PASSPHRASE
 from tests.support.processes import python_module
 
-HEAVY = ("watchdog", "plyer", "PIL", "fpdf")
+HEAVY = ("watchdog", "plyer", "PIL", "fpdf", "flask", "werkzeug", "jinja2", "av", "pillow_heif")
 
 
 def _env() -> dict[str, str]:

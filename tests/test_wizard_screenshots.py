@@ -21,6 +21,8 @@ from tests.support.wizard import browser, running_wizard, wait_for_images
 
 __all__ = ["browser"]  # the fixture
 
+pytestmark = pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO")
+
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
