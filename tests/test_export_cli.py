@@ -39,7 +39,7 @@ def case_id(tmp_path: Path) -> str:
     photos = []
     for n in range(3):
         photo = tmp_path / f"IMG_{n}.jpg"
-        photo.write_bytes(laden_jpeg(size=(320, 240)))
+        photo.write_bytes(laden_jpeg(size=(320 + n, 240)))
         photos.append(str(photo))
     assert run("add", *photos, "--case", case, "--kind", "photo").exit_code == 0
     assert run("case", "end", "--case", case, "--date", "2027-03-01").exit_code == 0

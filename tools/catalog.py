@@ -103,7 +103,7 @@ def update() -> None:
                         if existing is None:
                             catalog.add(entry.id, entry.string)
                         elif not existing.string or not all(existing.string):
-                            # Catalog.add() would keep the old, empty string.
+                            # Babel's add() keeps an existing entry's (empty) string.
                             existing.string = entry.string
         for message in messages:
             if catalog.get(message) is None:

@@ -35,7 +35,8 @@ def wizard(case_id: str | None, no_browser: bool) -> None:
 
     now()  # says so when RETENTION_NOW sets "today"
     home, passphrase = vault_home(), passphrase_source()
-    with Vault.open(home, passphrase) as vault:  # asks for a passphrase now, if one is needed
+    # Asks for a passphrase now, if one is needed; the pages reuse the unlocked key store.
+    with Vault.open(home, passphrase, read_only=True) as vault:
         if case_id is not None:
             require_case(vault, case_id)
         store = vault.store

@@ -72,13 +72,13 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
         )
 
     def current_offer() -> offer.PhotoOffer:
-        with session.access.open() as vault:
+        with session.access.open(read_only=True) as vault:
             return offer.photo_offer(vault, session.require_case(), session.today())
 
     def about_case() -> dict[str, Any]:
         """The offer, the child's alias and the rule's words, for the pages that show them."""
         case_id = session.require_case()
-        with session.access.open() as vault:
+        with session.access.open(read_only=True) as vault:
             state = offer.photo_offer(vault, case_id, session.today())
             rule = policy_for(vault, case_id).offer_rule
             return {
@@ -96,7 +96,7 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
 
     @pages.route("/case", methods=["GET", "POST"])
     def choose_case() -> BaseResponse | str:
-        with session.access.open() as vault:
+        with session.access.open(read_only=True) as vault:
             cases = [case for case in list_cases(vault) if case.alias is not None]
             offers = {case.id: offer.photo_offer(vault, case.id, session.today()) for case in cases}
         if request.method == "POST":
@@ -117,7 +117,7 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
     def step2() -> BaseResponse | str:
         if (guard := _require(1)) is not None:
             return guard
-        with session.access.open() as vault:
+        with session.access.open(read_only=True) as vault:
             photos = photos_to_export(vault, session.require_case())
         known = [photo.id for photo in photos]
         choices = session.choices
@@ -143,7 +143,7 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
 
     @pages.get("/thumb/<item_id>")
     def thumbnail(item_id: str) -> Response:
-        with session.access.open() as vault:
+        with session.access.open(read_only=True) as vault:
             known = {photo.id for photo in photos_to_export(vault, session.require_case())}
         if item_id not in known:
             abort(404)
@@ -215,7 +215,7 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
             return redirect(url_for("wizard.step4"))
         names: dict[str, str] = {}
         if not job.running and job.result is not None and job.result.left_out:
-            with session.access.open() as vault:
+            with session.access.open(read_only=True) as vault:
                 names = {p.id: p.name for p in photos_to_export(vault, session.require_case())}
         return page(
             "step5.html",

@@ -55,8 +55,13 @@ class VaultAccess:
         self._lock = threading.Lock()  # threads queue here rather than poll the file lock
 
     @contextmanager
-    def open(self) -> Iterator[Vault]:
-        with self._lock, Vault.open(self.home, self.passphrase, store=self.store) as vault:
+    def open(self, *, read_only: bool = False) -> Iterator[Vault]:
+        """The vault for one piece of work; ``read_only`` for pages that only look, which
+        then never wait behind another command that is writing (see ``Vault.open``)."""
+        with (
+            self._lock,
+            Vault.open(self.home, self.passphrase, store=self.store, read_only=read_only) as vault,
+        ):
             yield vault
 
 
@@ -132,7 +137,7 @@ class Session:
         """A preview of one photo: decrypted and shrunk in memory, kept in memory only;
         a video, or a file with no picture to show, gets a placeholder."""
         if item_id not in self._thumbnails:
-            with self.access.open() as vault:
+            with self.access.open(read_only=True) as vault:
                 data = catalog.read_item(vault, item_id)
             small = thumbnails.thumbnail(data)
             if small is None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from retention_agent.lifecycle import record_end
-from retention_agent.vault.ingest import ingest_contact, ingest_file
+from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
 from tests.support.vaults import add_case
@@ -36,9 +36,9 @@ def ended_case_with_photos(
             case_id=case_id,
             kind="photo",
             source=source,
-            position=position,
             now=added,
             keep_original=False,
+            duplicates="allow",  # several tests add the same crafted photo more than once
         )
         items.append(ingested.item_id)
     ingest_contact(
