@@ -195,10 +195,17 @@ def test_refusals_are_locked_down_too(wizard: Wizard) -> None:
 
 
 def test_thumbnails_only_of_the_cases_photos_in_memory_only(
-    wizard: Wizard, case: tuple[str, list[str]], tmp_path: Path
+    wizard: Wizard, case: tuple[str, list[str]], tmp_path: Path, vault_home: Path
 ) -> None:
     _, items = case
+    with Vault.open(vault_home, PASSPHRASE) as vault:
+        _, others = ended_case_with_photos(
+            vault, tmp_path / "other", [("b.jpg", laden_jpeg())], alias="Barn B"
+        )
     before = {p for p in tmp_path.rglob("*") if "vault" not in p.parts}
+    unlisted = request(wizard, "GET", session_path(wizard, f"thumb/{items[0]}"))
+    assert unlisted.status == 404  # only photos the grid has listed
+    request(wizard, "GET", session_path(wizard, "2"))
     answer = request(wizard, "GET", session_path(wizard, f"thumb/{items[0]}"))
     assert answer.status == 200
     assert answer.headers["content-type"] == "image/jpeg"
@@ -206,7 +213,7 @@ def test_thumbnails_only_of_the_cases_photos_in_memory_only(
     with Image.open(io.BytesIO(answer.body)) as thumbnail:
         assert max(thumbnail.size) <= 320
         assert not thumbnail.getexif()
-    for other in ("nope", "../1", items[0] + "0"):
+    for other in ("nope", "../1", items[0] + "0", others[0]):
         assert request(wizard, "GET", session_path(wizard, f"thumb/{other}")).status == 404
     assert {p for p in tmp_path.rglob("*") if "vault" not in p.parts} == before
 

@@ -120,6 +120,7 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
         with session.access.open(read_only=True) as vault:
             photos = photos_to_export(vault, session.require_case())
         known = [photo.id for photo in photos]
+        session.photo_ids = frozenset(known)
         choices = session.choices
         if choices.selected is None:
             choices.selected = set(known)
@@ -143,9 +144,7 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
 
     @pages.get("/thumb/<item_id>")
     def thumbnail(item_id: str) -> Response:
-        with session.access.open(read_only=True) as vault:
-            known = {photo.id for photo in photos_to_export(vault, session.require_case())}
-        if item_id not in known:
+        if item_id not in session.photo_ids:  # only the chosen case's photos, as listed
             abort(404)
         data = session.thumbnail(item_id)
         if isinstance(data, bytes):

@@ -119,6 +119,7 @@ class Session:
         self.job: ExportJob | None = None
         self.finished = threading.Event()
         self.lock = threading.Lock()
+        self.photo_ids: frozenset[str] = frozenset()  # the case's photos, as step 2 listed them
         self._thumbnails: dict[str, bytes | Placeholder] = {}
         self._last_seen = time.monotonic()
 
