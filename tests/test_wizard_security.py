@@ -6,7 +6,6 @@ when the wizard finishes or sits idle."""
 
 from __future__ import annotations
 
-import http.client
 import io
 import re
 import socket
@@ -14,7 +13,6 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -26,7 +24,7 @@ from tests.support.exports import TODAY, ended_case_with_photos
 from tests.support.photos import laden_jpeg
 from tests.support.vaults import NOW as CREATED
 from tests.support.vaults import PASSPHRASE
-from tests.support.wizard import running_wizard
+from tests.support.wizard import request, running_wizard, session_path
 
 pytestmark = pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO")
 
@@ -45,44 +43,6 @@ def case(
 def wizard(case: tuple[str, list[str]], vault_home: Path, tmp_path: Path) -> Iterator[Wizard]:
     with running_wizard(vault_home, case_id=case[0], destination=tmp_path) as running:
         yield running
-
-
-class Answer:
-    def __init__(self, response: http.client.HTTPResponse) -> None:
-        self.status = response.status
-        self.headers = {name.lower(): value for name, value in response.getheaders()}
-        self.body = response.read()
-
-
-def request(
-    wizard: Wizard,
-    method: str,
-    path: str,
-    *,
-    host: str | None = None,
-    headers: dict[str, str] | None = None,
-    form: dict[str, str] | None = None,
-    address: str = "127.0.0.1",
-) -> Answer:
-    connection = http.client.HTTPConnection(address, wizard.port, timeout=10)
-    try:
-        body = urlencode(form).encode() if form is not None else None
-        connection.putrequest(method, path, skip_host=True)
-        connection.putheader("Host", host if host is not None else f"127.0.0.1:{wizard.port}")
-        all_headers = dict(headers or {})
-        if body is not None:
-            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
-            all_headers["Content-Length"] = str(len(body))
-        for name, value in all_headers.items():
-            connection.putheader(name, value)
-        connection.endheaders(body)
-        return Answer(connection.getresponse())
-    finally:
-        connection.close()
-
-
-def session_path(wizard: Wizard, rest: str = "") -> str:
-    return f"{wizard.tokens.prefix}/{rest}"
 
 
 def launched(wizard: Wizard) -> None:

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import http.client
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -63,3 +65,41 @@ def wait_for_images(page: Page, timeout: float = 30.0) -> None:
     while not page.evaluate(script):
         assert time.monotonic() < deadline, "pictures did not load"
         page.wait_for_timeout(50)
+
+
+class Answer:
+    def __init__(self, response: http.client.HTTPResponse) -> None:
+        self.status = response.status
+        self.headers = {name.lower(): value for name, value in response.getheaders()}
+        self.body = response.read()
+
+
+def request(
+    wizard: Wizard,
+    method: str,
+    path: str,
+    *,
+    host: str | None = None,
+    headers: dict[str, str] | None = None,
+    form: Mapping[str, str | list[str]] | None = None,
+    address: str = "127.0.0.1",
+) -> Answer:
+    connection = http.client.HTTPConnection(address, wizard.port, timeout=10)
+    try:
+        body = urlencode(form, doseq=True).encode() if form is not None else None
+        connection.putrequest(method, path, skip_host=True)
+        connection.putheader("Host", host if host is not None else f"127.0.0.1:{wizard.port}")
+        all_headers = dict(headers or {})
+        if body is not None:
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            all_headers["Content-Length"] = str(len(body))
+        for name, value in all_headers.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        return Answer(connection.getresponse())
+    finally:
+        connection.close()
+
+
+def session_path(wizard: Wizard, rest: str = "") -> str:
+    return f"{wizard.tokens.prefix}/{rest}"
