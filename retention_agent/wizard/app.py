@@ -11,20 +11,27 @@ from pathlib import Path
 from typing import Any, Final
 
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from retention_agent import clock, i18n
 from retention_agent.enforce import policy_for
 from retention_agent.errors import RetentionError
 from retention_agent.export import offer
-from retention_agent.export.records import Answers
+from retention_agent.export.records import Answers, Consent
 from retention_agent.export.run import DEFAULT_LONG_EDGE, ExportOptions, photos_to_export
+from retention_agent.i18n import N_, _
 from retention_agent.vault.cases import get_case, list_cases
 from retention_agent.wizard import texts
-from retention_agent.wizard.security import Tokens
+from retention_agent.wizard.security import NOT_ALLOWED, NOT_FOUND, Tokens
 from retention_agent.wizard.session import Session
 
 STEPS: Final = 6
+REFUSALS: Final = {
+    400: N_("The wizard did not understand that answer. Go back and try again."),
+    403: NOT_ALLOWED,
+    404: NOT_FOUND,
+}
 PACKAGE: Final = Path(__file__).parent
 
 
@@ -59,6 +66,18 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
     @pages.errorhandler(RetentionError)
     def _problem(error: RetentionError) -> tuple[str, int]:
         return page("problem.html", step=None, message=error.user_text()), 200
+
+    @app.errorhandler(HTTPException)
+    def _refused(error: HTTPException) -> tuple[str, int]:
+        """Werkzeug's own pages are English only: say it in the person's language."""
+        code = error.code or 500
+        message = REFUSALS.get(code, RetentionError.message)
+        return page("problem.html", step=None, message=_(message)), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[str, int]:
+        # Never a traceback on the page: it could name files of the child.
+        return page("problem.html", step=None, message=_(RetentionError.message)), 500
 
     def page(template: str, *, step: int | None, **values: Any) -> str:
         return render_template(
@@ -285,8 +304,10 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
     return app
 
 
-def _consent(value: str | None) -> Any:
-    return value if value in ("yes", "no") else None
+def _consent(value: str | None) -> Consent | None:
+    if value == "yes":
+        return "yes"
+    return "no" if value == "no" else None
 
 
 def _number(value: str | None, default: int) -> int:
