@@ -88,7 +88,7 @@ def test_video_loses_its_location_and_device_but_keeps_rotation(container: str) 
     assert copy.method == "remuxed"
     for secret in (LOCATION.encode(), MODEL.encode(), b"SecretCam", b"\xa9xyz"):
         assert secret not in copy.data
-    assert video.metadata(copy.data) == ({}, ["video"])
+    assert video.metadata(copy.data) == ({}, ["video", "audio"])
     assert clean.is_clean(copy.data, copy.extension)
     assert not clean.is_clean(original, copy.extension)
     assert frame_count_and_rotation(copy.data) == frame_count_and_rotation(original)
