@@ -17,7 +17,8 @@ from retention_agent.cli.common import (
     option,
 )
 from retention_agent.cli.session import open_vault
-from retention_agent.errors import ExitCode, RetentionError
+from retention_agent.errors import ExitCode
+from retention_agent.export.errors import DestinationNeeded
 from retention_agent.i18n import N_, _, format_size, ngettext
 
 if TYPE_CHECKING:
@@ -38,11 +39,6 @@ PROBLEMS = {
     "not-clean": N_("metadata was found"),
     "count": N_("the number of photos does not add up"),
 }
-
-
-class DestinationNeeded(RetentionError):
-    message = N_("Say where the photos should go: --to FOLDER.")
-    exit_code = ExitCode.INPUT
 
 
 @click.group(cls=TranslatedGroup)

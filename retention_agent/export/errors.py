@@ -27,6 +27,11 @@ class BadLongEdge(RetentionError):
     exit_code = ExitCode.INPUT
 
 
+class DestinationNeeded(RetentionError):
+    message = N_("Say where the photos should go: --to FOLDER.")
+    exit_code = ExitCode.INPUT
+
+
 class DestinationNotWritable(RetentionError):
     message = N_("The destination folder cannot be written to. Choose another folder.")
     exit_code = ExitCode.INPUT
