@@ -68,6 +68,16 @@ def test_the_launch_link_works_once(wizard: Wizard) -> None:
     assert b"already been used" in again.body
 
 
+def test_the_launch_link_works_once_even_when_raced(wizard: Wizard) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(
+            pool.map(lambda _: request(wizard, "GET", f"/{wizard.tokens.launch}").status, range(16))
+        )
+    assert sorted(statuses) == [303] + [410] * 15
+
+
 @pytest.mark.parametrize(
     "path",
     [

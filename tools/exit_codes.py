@@ -6,6 +6,7 @@ python -m tools.exit_codes --write  # replace the table in README.md
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -14,8 +15,11 @@ import retention_agent.cli
 
 # Loaded lazily by the CLI, so imported here for their error classes.
 import retention_agent.demo.tour
-import retention_agent.export.errors  # noqa: F401
+import retention_agent.export.errors
 from retention_agent.errors import ExitCode, RetentionError
+
+for _target in retention_agent.cli.COMMANDS.values():
+    importlib.import_module(f"retention_agent.cli.{_target.split(':')[0]}")
 
 MEANING = {
     ExitCode.OK: "done",

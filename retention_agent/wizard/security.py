@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -56,7 +57,14 @@ class Tokens:
         self.launch = secrets.token_urlsafe(32)
         self.session = secrets.token_urlsafe(32)
         self.csrf = secrets.token_urlsafe(32)
-        self.launched = False
+        self._launched = False
+        self._lock = threading.Lock()
+
+    def use_launch(self) -> bool:
+        """True the first time only, however many requests race for it."""
+        with self._lock:
+            first, self._launched = not self._launched, True
+            return first
 
     @property
     def prefix(self) -> str:
@@ -86,9 +94,8 @@ class Guard:
             return _plain(secured, *refusal)
         path = environ.get("PATH_INFO", "")
         if _same(path, f"/{self.tokens.launch}"):
-            if self.tokens.launched:
+            if not self.tokens.use_launch():
                 return _plain(secured, "410 Gone", LINK_USED)
-            self.tokens.launched = True
             self.on_request()
             secured("303 See Other", [("Location", f"{self.tokens.prefix}/")])
             return [b""]
