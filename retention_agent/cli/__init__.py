@@ -40,6 +40,7 @@ COMMANDS = {
     "checklist": "retention_cmds:checklist",
     "export": "export_cmd:export",
     "wizard": "wizard_cmd:wizard",
+    "scan": "scan_cmd:scan_command",
     "demo": "demo_cmd:demo",
 }
 

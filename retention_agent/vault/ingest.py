@@ -37,6 +37,7 @@ from retention_agent.vault import (
     files,
     index,
     interrupts,
+    left_outside,
     originals,
     sealed,
 )
@@ -160,6 +161,7 @@ def ingest_parts(
         sealed.destroy(vault, *journaled)
         on_step("removed")
     result: Batch = deferral.result
+    left_outside.record(vault, case_id, {w.item_id for w in written}, result, now)
     return result
 
 
