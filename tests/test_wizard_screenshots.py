@@ -5,9 +5,14 @@ as they are. Page 0 is the choice of case, 3b the family's "no", 7 the last page
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from playwright.sync_api import Browser, Page
 
 from retention_agent.i18n import Language
@@ -49,6 +54,22 @@ def vault_with_cases(vault_home: Path, tmp_path: Path, monkeypatch: pytest.Monke
     return vault_home
 
 
+@contextmanager
+def stable_destination() -> Iterator[Path]:
+    """The same folder name every run, so the paths on the pages (and so the pictures)
+    only change when the pages do; a lock keeps parallel runs apart."""
+    shared = Path(tempfile.gettempdir()) / "retention-wizard-screenshots"
+    shared.mkdir(exist_ok=True)
+    with FileLock(shared / "lock"):
+        destination = shared / "Skrivebord"
+        shutil.rmtree(destination, ignore_errors=True)
+        destination.mkdir()
+        try:
+            yield destination
+        finally:
+            shutil.rmtree(destination, ignore_errors=True)
+
+
 def shoot(page: Page, name: str, language: Language, *, full_page: bool = True) -> None:
     path = SCREENSHOTS / f"wizard-{name}-{language}.png"
     page.screenshot(path=str(path), full_page=full_page)
@@ -59,11 +80,12 @@ def test_screenshots_of_every_page(
     browser: Browser, vault_with_cases: Path, tmp_path: Path, language: Language
 ) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    destination = tmp_path / "Skrivebord"
-    destination.mkdir()
-    with running_wizard(
-        vault_with_cases, case_id=None, destination=destination, language=language
-    ) as wizard:
+    with (
+        stable_destination() as destination,
+        running_wizard(
+            vault_with_cases, case_id=None, destination=destination, language=language
+        ) as wizard,
+    ):
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(wizard.url)
         shoot(page, "0", language)
