@@ -116,7 +116,8 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
     @pages.route("/case", methods=["GET", "POST"])
     def choose_case() -> BaseResponse | str:
         with session.access.open(read_only=True) as vault:
-            cases = [case for case in list_cases(vault) if case.alias is not None]
+            named = [case for case in list_cases(vault) if case.alias is not None]
+            cases = sorted(named, key=lambda case: (case.alias or "").casefold())
             offers = {case.id: offer.photo_offer(vault, case.id, session.today()) for case in cases}
         if request.method == "POST":
             chosen = request.form.get("case", "")

@@ -65,6 +65,8 @@ def wait_for_images(page: Page, timeout: float = 30.0) -> None:
     while not page.evaluate(script):
         assert time.monotonic() < deadline, "pictures did not load"
         page.wait_for_timeout(50)
+    # Loaded is not yet painted: wait until every picture is decoded too.
+    page.evaluate("Promise.all(Array.from(document.images).map(i => i.decode()))")
 
 
 class Answer:
