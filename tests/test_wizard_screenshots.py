@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Browser, Page
 
 from retention_agent.i18n import Language
@@ -28,6 +29,7 @@ __all__ = ["browser"]  # the fixture
 
 pytestmark = pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO")
 
+NOISE = 0.5  # mean difference per channel (of 255) that is only the raster's
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
@@ -71,8 +73,17 @@ def stable_destination() -> Iterator[Path]:
 
 
 def shoot(page: Page, name: str, language: Language, *, full_page: bool = True) -> None:
+    """Save the page as ``wizard-<name>-<language>.png``, unless the picture already there
+    differs only by the browser's raster noise (so unchanged pages leave git alone)."""
     path = SCREENSHOTS / f"wizard-{name}-{language}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    shot = page.screenshot(full_page=full_page)
+    if path.exists():
+        with Image.open(path) as before, Image.open(io.BytesIO(shot)) as now:
+            if before.size == now.size:
+                difference = ImageChops.difference(before.convert("RGB"), now.convert("RGB"))
+                if max(ImageStat.Stat(difference).mean) < NOISE:
+                    return
+    path.write_bytes(shot)
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
