@@ -5,6 +5,7 @@ new field does not (readers must ignore fields they do not know)."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import typing
 from collections.abc import Iterator
@@ -18,7 +19,9 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from retention_agent.cli import cli
-from retention_agent.demo import exports
+from retention_agent.demo import exports, synthetic
+from retention_agent.export.check import Problem
+from retention_agent.export.clean import Reason
 from retention_agent.formats.parts import ExportFormat
 from retention_agent.lifecycle import CHECKLIST
 from retention_agent.policy.assessment import Action, Phase
@@ -150,6 +153,11 @@ def test_command_enums_follow_the_code() -> None:
     assert origin == [*typing.get_args(Origin), None]
     formats = load("import.schema.json")["items"]["properties"]["format"]["enum"]
     assert formats == list(typing.get_args(ExportFormat))
+    exported = load("export-photos.schema.json")["$defs"]["exported"]["properties"]
+    reasons = exported["left_out"]["items"]["properties"]["reason"]["enum"]
+    assert reasons == list(typing.get_args(Reason))
+    problems = exported["check"]["properties"]["problems"]["items"]["properties"]["problem"]
+    assert problems["enum"] == list(typing.get_args(Problem))
 
 
 # --- every command's output ------------------------------------------------------------------
@@ -178,8 +186,8 @@ def year(tmp_path: Path) -> dict[str, Any]:
     )
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for name, data in [("a.jpg", b"photo a" * 500), ("chat.txt", b"hej" * 100)]:
-        (inbox / name).write_bytes(data)
+    synthetic.photo_jpeg(inbox / "a.jpg", seed=1, taken=dt.datetime(2026, 3, 1, 15, 0))
+    (inbox / "chat.txt").write_bytes(b"hej" * 100)
     photo = ["add", str(inbox / "a.jpg"), "--case", cases["ended"], "--kind", "photo"]
     chat = ["add", str(inbox / "chat.txt"), "--case", cases["ended"], "--kind", "message"]
     outputs["add"] = json_of(*photo, "--keep-original", now=added_on) + json_of(*chat, now=added_on)
@@ -198,6 +206,15 @@ def year(tmp_path: Path) -> dict[str, Any]:
     outputs["plan"] = json_of("plan", now="2026-09-02")
     outputs["apply dry"] = json_of("apply", "--dry-run", now="2026-09-02")
     outputs["apply"] = json_of("apply", now="2026-09-02")
+    out = tmp_path / "for the family"
+    out.mkdir()
+    outputs["export photos"] = json_of(
+        "export photos", "--case", cases["ended"], "--to", str(out), "--family-consent", "yes",
+        now="2026-09-03",
+    )  # fmt: skip
+    outputs["export declined"] = json_of(
+        "export photos", "--case", cases["held"], "--family-consent", "no", now="2026-09-03"
+    )
     at("2026-09-03", "case", "export-done", "--case", cases["ended"])
     outputs["apply 2"] = json_of("apply", now="2026-09-03")
     at("2026-09-04", "checklist", "--case", cases["ended"], "--done", "email")
@@ -221,6 +238,9 @@ def test_every_command_output_matches_its_schema(year: dict[str, Any]) -> None:
     assert year["apply dry"]
     assert year["apply"]
     assert year["apply 2"]
+    assert year["export photos"]["case"] == year["cases"]["ended"]
+    assert year["export photos"]["check"]["ok"] is True
+    assert year["export declined"] == {"case": year["cases"]["held"], "outcome": "declined"}
     by_id = {case["id"]: case for case in year["status"]["cases"]}
     ended, held, private = (by_id[year["cases"][name]] for name in ("ended", "held", "private"))
     assert ended["alias"] is None
