@@ -26,7 +26,7 @@ def verify_command(as_json: bool) -> None:
         retention verify
         retention verify --json
     """
-    with open_vault(read_only=True) as vault:
+    with open_vault(untouched=True) as vault:
         report = verify(vault)
     if as_json:
         emit_json(
