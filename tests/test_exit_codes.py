@@ -76,8 +76,8 @@ def test_exit_1_an_operating_system_refusal(tmp_path: Path) -> None:
     (tmp_path / "Zebrafinke").write_text("a file where a folder should be")
     home = tmp_path / "Zebrafinke" / "vault"
     done = run_in_process("init", env={"RETENTION_HOME": str(home)})
-    assert done.exit_code == ExitCode.FAILURE
-    assert done.stderr == "Error: the operating system refused a file operation (error 20).\n"
+    line = error_line(done, errors.OsRefused, "Zebrafinke")
+    assert line == f"Error: {errors.OsRefused(code=20).user_text()}"
 
 
 def test_exit_2_the_command_line_was_wrong(case_id: str) -> None:

@@ -221,6 +221,7 @@ def year(tmp_path: Path) -> dict[str, Any]:
     outputs["status"] = json_of("status", now="2026-09-04")
     outputs["receipts"] = json_of("receipts")
     outputs["scan"] = json_of("scan", str(inbox), "--remove", now="2026-09-04")
+    outputs["verify"] = json_of("verify")
     outputs["cases"] = cases
     return outputs
 
@@ -254,6 +255,8 @@ def test_every_command_output_matches_its_schema(year: dict[str, Any]) -> None:
     assert {r["type"] for r in year["receipts"]["receipts"]} == {"deletion", "checklist"}
     assert year["scan"]["tracked"] + year["scan"]["exact"], year["scan"]
     assert year["scan"]["removed"]
+    assert year["verify"]["ok"] is True
+    assert year["verify"]["checked"]["receipts"] == len(year["receipts"]["receipts"])
     a_renamed_or_retyped_field_fails_and_a_new_one_passes(year)
 
 
