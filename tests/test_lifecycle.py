@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
-from retention_agent.enforce import apply_due, assess, case_facts, due_deletions
+from retention_agent.enforce import apply_due, assess, case_facts, due_deletions, pending
 from retention_agent.formats.vcard import Contact
 from retention_agent.lifecycle import (
     CHECKLIST,
@@ -24,6 +24,7 @@ from retention_agent.lifecycle import (
     record_import_origin,
     release_hold,
 )
+from retention_agent.policy.assessment import Action, CaseAssessment, Decision
 from retention_agent.policy.facts import Hold
 from retention_agent.vault import catalog, crypto, receipts, sealed
 from retention_agent.vault.adding import ingest_contact, ingest_file
@@ -286,3 +287,32 @@ def test_a_case_keeps_the_policy_it_was_created_under(vault: Vault, case_id: str
     )
     assert 'year = "P1Y"' in stored
     assert assess(vault, get_case(vault, case_id), START).year_end == dt.date(2028, 3, 1)
+
+
+def test_pending_keeps_today_and_what_is_still_to_be_done() -> None:
+    """What status and plan show as still to come: everything from today on, and past
+    deletions and photo offers whose items are still there; past reminders are gone."""
+    today = dt.date(2027, 3, 10)
+    yesterday = today - dt.timedelta(days=1)
+
+    def decision(due: dt.date, action: Action, items: tuple[str, ...] = ()) -> Decision:
+        return Decision(due=due, action=action, rule="R3", reason="why", items=items)
+
+    decisions = (
+        decision(yesterday, "remind"),
+        decision(yesterday, "advise", ("a1",)),
+        decision(yesterday, "delete"),  # carried out: no items left
+        decision(yesterday, "delete", ("a1",)),
+        decision(yesterday, "offer_photo_export", ("p1",)),
+        decision(today, "remind"),
+        decision(today + dt.timedelta(days=1), "delete"),
+    )
+    assessment = CaseAssessment(
+        case_id="c",
+        phase="ending",
+        year_end=YEAR_END,
+        assumed_end=None,
+        ended=YEAR_END,
+        decisions=decisions,
+    )
+    assert pending(assessment, today) == decisions[3:]

@@ -49,7 +49,7 @@ def load_error(text: str) -> errors.PolicyError:
 def test_the_shipped_policy_encodes_the_programme_rules() -> None:
     policy = default_policy()
     assert (policy.id, policy.version) == ("hjem-til-os", "2024-05")
-    assert policy.label.da == "1. version, maj 2024"
+    assert policy.label.text("da") == "1. version, maj 2024"
     assert policy.label.text("en") == "1st version, May 2024"
     assert policy.source == "samvaerspolitik-hjem-til-os-v1-2024-05.txt"
     timing = policy.timing
@@ -216,6 +216,14 @@ def test_wrong_types_say_what_was_expected(
     assert isinstance(error, errors.WrongType)
     assert error.fields["line"] == line_of(text, fragment)
     assert expected in error.user_text()
+
+
+@pytest.mark.parametrize("rules", ['rule = ["R1"]', "rule = [1, 2]", 'rule = "R1"'])
+def test_rules_written_as_values(rules: str) -> None:
+    error = load_error(rules + "\n" + TEXT[: TEXT.index("[[rule]]")])
+    assert isinstance(error, errors.WrongType)
+    assert error.fields["line"] == 1
+    assert errors.EXPECT_RULES in error.user_text()
 
 
 def test_timing_written_as_a_value() -> None:
