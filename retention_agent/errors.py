@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     POLICY = 8
     INPUT = 9
     REFUSED = 10
+    AGENT_RUNNING = 11
 
 
 class RetentionError(Exception):

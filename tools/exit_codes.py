@@ -23,6 +23,7 @@ MEANING = {
     ExitCode.POLICY: "a policy file is invalid",
     ExitCode.INPUT: "a value given is not valid",
     ExitCode.REFUSED: "refused to protect data or follow the rules",
+    ExitCode.AGENT_RUNNING: "the agent already runs for this vault",
 }
 
 

@@ -104,7 +104,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from retention_agent.cli import case_cmds, demo_cmd, item_cmds, retention_cmds, status_cmd
+    from retention_agent.cli import (
+        agent_cmds,
+        case_cmds,
+        demo_cmd,
+        item_cmds,
+        retention_cmds,
+        status_cmd,
+    )
 
     for command in (
         item_cmds.init,
@@ -120,6 +127,7 @@ def _register() -> None:
         retention_cmds.hold,
         retention_cmds.release,
         retention_cmds.checklist,
+        agent_cmds.agent,
         demo_cmd.demo,
     ):
         cli.add_command(command)
