@@ -88,7 +88,9 @@ class Agent:
 
     def run(self) -> int:
         """Until a signal, the tray's Quit or the end; returns the exit code."""
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
+        on_main = threading.current_thread() is threading.main_thread()
+        signals = _STOP_SIGNALS if on_main else ()  # only the main thread may set them
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in signals}
         self.watcher.start()
         try:
             self._write_beat()

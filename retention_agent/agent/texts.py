@@ -86,7 +86,7 @@ def notice_text(notice: Notice, today: dt.date) -> Text:
         body = _(
             "The deletion fell due without the usual notice, so nothing is deleted yet. Choose "
             "'Delete what is due now' in the menu by the clock, or run 'retention apply'. "
-            "Without an answer they are deleted on {date}."
+            "Without an answer, it is carried out on {date}."
         ).format(date=format_date(date))
         return headline, body
     if notice.topic == "clock_back" and date is not None and notice.since is not None:
@@ -157,8 +157,8 @@ PROBLEMS = {
 # Why a file in the inbox was not taken in: code -> sentence (with {case} and {kind}).
 REFUSALS = {
     "kind_due": N_(
-        "A file in the inbox for case {case} was not taken in: {kind} in this case are "
-        "already due for deletion. Move it out of the inbox."
+        "A file in the inbox for case {case} was not taken in: in this case, the time for "
+        "keeping {kind} is over. Move it out of the inbox."
     ),
     "case_closed": N_(
         "A file in the inbox for case {case} was not taken in: the case is closed. "

@@ -146,7 +146,13 @@ def uninstall() -> None:
 @agent.command("tray", hidden=True, cls=TranslatedCommand)
 @common_options
 def tray() -> None:
-    """The tray icon's own process; the agent starts it."""
+    """The tray icon's own process; the agent starts it and talks to it through its
+    standard input and output.
+
+    \b
+    Example:
+        retention agent tray --lang da
+    """
     from retention_agent.desktop.tray import main as tray_main
 
     click.get_current_context().exit(tray_main())
@@ -155,7 +161,13 @@ def tray() -> None:
 @agent.command("ask-passphrase", hidden=True, cls=TranslatedCommand)
 @common_options
 def ask_passphrase() -> None:
-    """The passphrase dialog's own process; the agent reads its answer through a pipe."""
+    """The passphrase dialog's own process; the agent reads its answer through a pipe
+    (it refuses to print to a terminal).
+
+    \b
+    Example:
+        retention agent ask-passphrase | …
+    """
     if sys.stdout.isatty():  # never show a passphrase on a screen
         click.get_current_context().exit(1)
     from retention_agent.desktop.passphrase import ask

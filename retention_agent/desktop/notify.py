@@ -75,11 +75,16 @@ class DesktopNotifier:
         self._worker = threading.Thread(target=self._run, name="notifier", daemon=True)
         self._worker.start()
 
+    @property
+    def hanging(self) -> bool:
+        """Whether a call to the notification service has been running too long."""
+        busy = self._busy_since
+        return busy is not None and time.monotonic() - busy > HUNG_SECONDS
+
     def send(self, title: str, body: str) -> None:
         self._fallback.send(title, body)
         with self._idle:
-            busy = self._busy_since
-            if busy is not None and time.monotonic() - busy > HUNG_SECONDS:
+            if self.hanging:
                 self._log.warning("notification service busy; shown in this log only")
                 return
             try:
