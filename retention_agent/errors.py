@@ -26,6 +26,8 @@ class ExitCode(IntEnum):
     INPUT = 9
     REFUSED = 10
     AGENT_RUNNING = 11
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: the output's reader went away
 
 
 class RetentionError(Exception):
@@ -57,6 +59,14 @@ class VaultBusy(RetentionError):
     exit_code = ExitCode.VAULT_STATE
 
 
+class VaultReadOnly(RetentionError):
+    message = N_(
+        "The vault is on a read-only disk or folder, so nothing can be changed in it. "
+        "Commands that only look (status, list, plan, receipts) still work."
+    )
+    exit_code = ExitCode.VAULT_STATE
+
+
 class VaultUnreadable(RetentionError):
     message = N_(
         "The vault index is damaged or is not a retention-agent vault; nothing was changed. "
@@ -66,31 +76,64 @@ class VaultUnreadable(RetentionError):
 
 
 class SourceMissing(RetentionError):
-    message = N_("File number {position} does not exist.")
+    message = N_("'{name}' does not exist. Nothing was changed.")
     exit_code = ExitCode.NOT_FOUND
 
 
 class SourceIsDirectory(RetentionError):
-    message = N_("File number {position} is a folder; give the files inside it instead.")
+    message = N_("'{name}' is a folder with no files in it; nothing was added.")
     exit_code = ExitCode.INPUT
 
 
 class SourceIsSymlink(RetentionError):
     message = N_(
-        "File number {position} is a symbolic link; links are not followed. "
-        "Give the real file instead."
+        "'{name}' is a symbolic link; links are not followed. Give the real file instead. "
+        "Nothing was changed."
     )
     exit_code = ExitCode.REFUSED
 
 
 class SourceIsSpecial(RetentionError):
-    message = N_("File number {position} is not a regular file (a device, pipe or socket).")
+    message = N_("'{name}' is not a regular file (a device, pipe or socket). Nothing was changed.")
     exit_code = ExitCode.REFUSED
 
 
 class SourceUnreadable(RetentionError):
-    message = N_("File number {position} cannot be read: permission denied.")
+    message = N_("'{name}' cannot be read: permission denied. Nothing was changed.")
     exit_code = ExitCode.INPUT
+
+
+class SourceNotRemovable(RetentionError):
+    message = N_(
+        "'{name}' could not be removed afterwards: its folder is read-only or belongs to "
+        "someone else. Nothing was changed. Add it with --keep-original to keep the file "
+        "where it is, or move it to a folder of your own first."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class SourceChanged(RetentionError):
+    message = N_(
+        "'{name}' changed while it was being added. Nothing was changed; wait until it is "
+        "complete and try again."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class DuplicateContent(RetentionError):
+    message = N_(
+        "'{name}' is already in case {case} as item {item}. Nothing was changed; add "
+        "--allow-duplicate to add it again anyway."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class DuplicateInCommand(RetentionError):
+    message = N_(
+        "'{name}' has the same content as '{other}'. Nothing was changed; give only one of "
+        "them, or add --allow-duplicate."
+    )
+    exit_code = ExitCode.REFUSED
 
 
 class DiskFull(RetentionError):
@@ -238,3 +281,59 @@ class IndexUnavailable(RetentionError):
         "Nothing was changed; free some space and try again."
     )
     exit_code = ExitCode.DISK
+
+
+# --- the operating system's refusals, in words that say what to do ----------------------
+
+
+class AccessDenied(RetentionError):
+    message = N_(
+        "The operating system refused access to a file or folder this command needs "
+        "(permission denied). If the vault belongs to another user account on this "
+        "computer, run the command as that user. Nothing was changed."
+    )
+    exit_code = ExitCode.FAILURE
+
+
+class ReadOnlyDisk(RetentionError):
+    message = N_(
+        "A file or folder this command needs is on a read-only disk, so it cannot be "
+        "changed. Nothing was changed."
+    )
+    exit_code = ExitCode.FAILURE
+
+
+class NoSpaceLeft(RetentionError):
+    message = N_("The disk is full. Nothing was changed; free some space and try again.")
+    exit_code = ExitCode.DISK
+
+
+class PathVanished(RetentionError):
+    message = N_(
+        "A file or folder this command needs does not exist (it may have been moved or "
+        "deleted while the command ran). Nothing was changed."
+    )
+    exit_code = ExitCode.NOT_FOUND
+
+
+class FolderNotFile(RetentionError):
+    message = N_("A folder was found where a file was expected. Nothing was changed.")
+    exit_code = ExitCode.INPUT
+
+
+def from_os_error(error: OSError) -> RetentionError | None:
+    """Our error for a common refusal of the operating system, or None for the rest.
+    The OS's own message is never shown: it carries the path, which may name the child."""
+    import errno
+
+    by_code: dict[int, type[RetentionError]] = {
+        errno.EACCES: AccessDenied,
+        errno.EPERM: AccessDenied,
+        errno.EROFS: ReadOnlyDisk,
+        errno.ENOSPC: NoSpaceLeft,
+        errno.EDQUOT: NoSpaceLeft,
+        errno.ENOENT: PathVanished,
+        errno.EISDIR: FolderNotFile,
+    }
+    found = by_code.get(error.errno) if error.errno is not None else None
+    return found() if found is not None else None

@@ -56,7 +56,8 @@ def agent(case_id: str, vault_home: Path) -> Iterator[subprocess.Popen[str]]:
 
 def test_one_agent_per_vault(agent: subprocess.Popen[str]) -> None:
     second = retention("agent", "run", "--no-tray")
-    assert second.returncode == ExitCode.AGENT_RUNNING == 11
+    assert second.returncode == ExitCode.AGENT_RUNNING
+    assert ExitCode.AGENT_RUNNING.value == 11  # documented in the README
     assert second.stderr.strip() == (
         "Error: The agent is already running for this vault; nothing was started."
     )

@@ -13,7 +13,7 @@ from retention_agent.agent import heartbeat
 from retention_agent.agent import memory as agent_memory
 from retention_agent.lifecycle import record_continue
 from retention_agent.vault import catalog, receipts
-from retention_agent.vault.ingest import ingest_file
+from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.keystore import PassphraseSource
 from retention_agent.vault.vault import Vault
 from tests.conftest import TEST_PASSPHRASE
@@ -40,7 +40,6 @@ def case_id(vault_home: Path, tmp_path: Path) -> str:
             case_id=case,
             kind="match_paper",
             source=source,
-            position=1,
             now=NOW,
             keep_original=False,
         )
@@ -148,7 +147,6 @@ def test_key_file_without_passphrase_schedules_and_reports_once(
             case_id=case,
             kind="match_paper",
             source=source,
-            position=1,
             now=NOW,
             keep_original=False,
         )

@@ -194,3 +194,18 @@ def test_a_file_counts_as_complete_once_it_stops_changing(tmp_path: Path) -> Non
 )
 def test_partial_and_system_names_are_skipped(name: str, skipped: bool) -> None:
     assert skipped_name(name) is skipped
+
+
+def test_content_the_case_holds_is_skipped_and_its_copy_removed(
+    agent_running: tuple[Collected, Path], vault_home: Path, case_id: str
+) -> None:
+    told, folder = agent_running
+    first = folder / "Photos" / "IMG_0010.jpg"
+    first.write_bytes(b"the same picture")
+    wait_for(lambda: not first.exists(), "the first copy to be taken in")
+    again = folder / "Photos" / "IMG_0010 (1).jpg"
+    again.write_bytes(b"the same picture")
+    wait_for(lambda: not again.exists(), "the second copy to be removed")
+    assert items_of(vault_home, case_id) == [("photo", "IMG_0010.jpg")]
+    wait_for(lambda: bool(told.sent), "the report")
+    assert "was already in the vault; the copy was removed" in told.sent[-1][1]

@@ -97,8 +97,11 @@ def update() -> None:
                 for entry in read_po(handle, locale=language):
                     if entry.id and entry.string:
                         existing = catalog.get(entry.id)
-                        if existing is None or not existing.string:
+                        if existing is None:
                             catalog.add(entry.id, entry.string)
+                        elif not existing.string or not all(existing.string):
+                            # Babel's add() keeps an existing entry's (empty) string.
+                            existing.string = entry.string
         for message in messages:
             if catalog.get(message) is None:
                 if language == "en":

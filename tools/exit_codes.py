@@ -1,11 +1,14 @@
 """The README's table of exit codes, generated from the error classes.
 
-python -m tools.exit_codes   # print the table (tests/test_docs.py checks the README)
+python -m tools.exit_codes          # print the table (tests/test_docs.py checks the README)
+python -m tools.exit_codes --write  # replace the table in README.md
 """
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
+from pathlib import Path
 
 import retention_agent.cli
 import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
@@ -24,6 +27,8 @@ MEANING = {
     ExitCode.INPUT: "a value given is not valid",
     ExitCode.REFUSED: "refused to protect data or follow the rules",
     ExitCode.AGENT_RUNNING: "the agent already runs for this vault",
+    ExitCode.INTERRUPTED: "stopped by Ctrl-C (what was already done is reported)",
+    ExitCode.BROKEN_PIPE: "the program reading the output stopped (silent)",
 }
 
 
@@ -46,5 +51,16 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def write_readme() -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start = text.index("| code | meaning | errors |")
+    end = text.find("\n\n", start)
+    readme.write_text(text[:start] + table() + text[end:], encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(table())
+    if sys.argv[1:] == ["--write"]:
+        write_readme()
+    else:
+        print(table())

@@ -2,8 +2,10 @@
 
 A file goes in only if its case exists and would keep an item of that kind today (not a
 closed case, not a kind already due); links, pipes, sockets and devices are refused and
-never followed; a file that cannot be read stays. The original is removed only after a
-verified ingest; one that changed meanwhile stays and is taken in again once settled.
+never followed; a file that cannot be read or removed stays. The original is removed
+only after a verified ingest; one that changed meanwhile stays and is taken in again
+once settled. Content the case already holds is skipped and its copy removed (nobody
+is there to answer a question), and the skip is reported.
 """
 
 from __future__ import annotations
@@ -18,20 +20,22 @@ from retention_agent.agent.inbox import Inbox, Place, signature
 from retention_agent.enforce import CaseTimeline, accepts_new
 from retention_agent.errors import (
     BadContact,
+    SourceChanged,
     SourceIsDirectory,
     SourceIsSpecial,
     SourceIsSymlink,
     SourceMissing,
+    SourceNotRemovable,
     SourceUnreadable,
 )
 from retention_agent.policy.model import Kind
-from retention_agent.vault.ingest import ingest_file
+from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.vault import Vault
 
 
 @dataclass(frozen=True)
 class Refusal:
-    code: str  # a key of texts.REFUSALS
+    code: str  # a key of texts.REFUSALS (``duplicate`` is a report: the copy went)
     case_id: str
     kind: Kind | None
     identity: str  # inode, size and mtime: remembers the refusal without the file's name
@@ -85,28 +89,39 @@ def take_in(
         assert place.case_id is not None
         assert place.kind is not None
         identity = identity_of(path)
+        code = None
         try:
+            # One file per batch: a file that is refused holds up no other.
             result = ingest_file(
                 vault,
                 case_id=place.case_id,
                 kind=place.kind,
                 source=path,
-                position=1,
                 now=now,
                 keep_original=False,
+                duplicates="skip",
             )
         except (SourceMissing, SourceIsDirectory):
             continue
+        except SourceChanged:
+            outcome.again.append(path)
+            continue
         except (SourceIsSymlink, SourceIsSpecial):
-            outcome.refused.append(Refusal("special", place.case_id, place.kind, identity))
-            continue
+            code = "special"
         except SourceUnreadable:
-            outcome.refused.append(Refusal("unreadable", place.case_id, place.kind, identity))
-            continue
+            code = "unreadable"
+        except SourceNotRemovable:
+            code = "not_removable"
         except BadContact:
-            outcome.refused.append(Refusal("not_vcard", place.case_id, place.kind, identity))
+            code = "not_vcard"
+        if code is not None:
+            outcome.refused.append(Refusal(code, place.case_id, place.kind, identity))
             continue
-        outcome.ingested += 1
+        if result.skipped:
+            outcome.skipped += 1
+            outcome.refused.append(Refusal("duplicate", place.case_id, place.kind, identity))
+        else:
+            outcome.ingested += 1
         if result.original_changed:
             outcome.again.append(path)
 

@@ -254,11 +254,15 @@ class Agent:
             self.settler.hint(path, time.monotonic())
         for refusal in outcome.refused:
             self._refuse(refusal)
+        if outcome.skipped:
+            self.log.info("skipped %s file(s) the vault already held", outcome.skipped)
+            self._acted("skipped")
         if outcome.ingested:
             self.log.info("took %s file(s) from the inbox into the vault", outcome.ingested)
-            intake.tidy(self.inbox, [path for path, _place in accepted])
             self._acted("ingested")
             self._evaluated_on = None  # new items change the timelines
+        if outcome.ingested or outcome.skipped:
+            intake.tidy(self.inbox, [path for path, _place in accepted])
 
     def _look_at(self, path: Path) -> None:
         """A folder that appears (dropped whole, or the inbox made anew) is walked:

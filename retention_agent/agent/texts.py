@@ -179,6 +179,10 @@ REFUSALS = {
         "A file in the inbox for case {case} cannot be read; it stays where it is. "
         "Check its permissions."
     ),
+    "not_removable": N_(
+        "A file in the inbox for case {case} could not be removed after being taken in, so "
+        "it was not taken in; it stays where it is. Check the folder's permissions."
+    ),
     "not_vcard": N_(
         "A file in the inbox for case {case} is not a contact card (.vcf); it stays where it is."
     ),

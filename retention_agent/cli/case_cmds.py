@@ -79,7 +79,7 @@ def case_list(as_json: bool) -> None:
     Example:
         retention case list
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         cases = list_cases(vault)
     if as_json:
         emit_json(

@@ -46,7 +46,7 @@ def plan(case_id: str | None, as_json: bool) -> None:
         RETENTION_NOW=2027-02-01 retention plan --case 4f2a9b --json
     """
     today = now().date()
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         cases = [get_case(vault, case_id)] if case_id else list_cases(vault)
         timelines = [(case, pending(assess(vault, case, today), today)) for case in cases]
     if as_json:
@@ -83,7 +83,7 @@ def apply(dry_run: bool, as_json: bool) -> None:
         retention apply
     """
     moment = now()
-    with open_vault() as vault:
+    with open_vault(read_only=dry_run) as vault:
         if dry_run:
             due = due_deletions(vault, moment.date())
             if as_json:
@@ -135,7 +135,7 @@ def receipts(as_json: bool) -> None:
     Example:
         retention receipts
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         log = receipt_log.all_receipts(vault.db)
         broken = receipt_log.first_broken(vault.db)
     if as_json:
@@ -240,7 +240,7 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...]) -> None:
     if places and not mark_done:
         raise click.UsageError(_("Put --done before the places you have cleaned up."))
     today = now().date()
-    with open_vault() as vault:
+    with open_vault(read_only=not places) as vault:
         if places:
             mark_checklist(vault, case_id, today, list(places))
         done = checklist_done(vault, case_id)

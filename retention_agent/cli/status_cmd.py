@@ -47,7 +47,7 @@ def status(as_json: bool) -> None:
         retention status
         RETENTION_NOW=2027-02-01 retention status --json
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         report = build_status(vault, now())
     agent = heartbeat.status(vault_home())
     if as_json:
