@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,13 +110,14 @@ def test_the_inbox_comes_back_after_being_deleted(
 ) -> None:
     _told, folder = agent_running
     root = folder.parent
-    for path in sorted(root.rglob("*"), reverse=True):
-        path.rmdir()
-    root.rmdir()
-    (root / case_id / "Photos").mkdir(parents=True)
-    dropped = root / case_id / "Photos" / "again.jpg"
+    gone = vault_home.parent / "deleted-inbox"
+    root.rename(gone)  # deleted, as far as the agent can tell (and at once)
+    shutil.rmtree(gone)
+    photos = root / case_id / "Photos"
+    wait_for(photos.is_dir, "the agent to make the inbox again")
+    dropped = photos / "again.jpg"
     dropped.write_bytes(b"after the folder came back")
-    wait_for(lambda: not dropped.exists(), "the file in the recreated folder", deadline=30)
+    wait_for(lambda: not dropped.exists(), "the file in the new folder", deadline=30)
     assert ("photo", "again.jpg") in items_of(vault_home, case_id)
 
 

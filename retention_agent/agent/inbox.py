@@ -63,10 +63,14 @@ class Inbox:
         """The inbox in the current language (created by :meth:`ensure`)."""
         return self.home / _(INBOX)
 
+    @staticmethod
+    def names() -> set[str]:
+        """The inbox's name in every language."""
+        return {_in(language, INBOX) for language in LANGUAGES}
+
     def roots(self) -> list[Path]:
         """Every inbox folder that exists, in any language (the language may change)."""
-        names = dict.fromkeys(_in(language, INBOX) for language in LANGUAGES)
-        return [self.home / name for name in names if (self.home / name).is_dir()]
+        return [self.home / name for name in sorted(self.names()) if (self.home / name).is_dir()]
 
     def ensure(self, case_ids: Iterable[str]) -> None:
         """Make the folders of these cases (private to the user) in the current language."""

@@ -124,7 +124,9 @@ class Agent:
             return
         if self._schedule_moved():
             self.evaluate()
-        if time.monotonic() >= self._next_rescan:
+        if not self.inbox.root.is_dir():
+            self._restore_inbox()
+        if time.monotonic() >= self._next_rescan or self._follow():
             self.rescan()
         self.take_in_settled()
 
@@ -177,7 +179,7 @@ class Agent:
             self._delete(moment, only)
         memory.save(self.home, self.memory)
         self.inbox.ensure(t.facts.id for t in self.timelines if t.assessment.phase != "closed")
-        self.watcher.follow(self.inbox.roots())
+        self._follow()
         self.beat = _replace(
             self.beat,
             last_check=moment,
@@ -210,7 +212,7 @@ class Agent:
 
     def rescan(self) -> None:
         self._next_rescan = time.monotonic() + RESCAN_SECONDS
-        if self.watcher.follow(self.inbox.roots()):
+        if self._follow():
             self.log.info("watching the inbox folders")
         now = time.monotonic()
         present = set()
@@ -268,12 +270,26 @@ class Agent:
         """A folder that appears (dropped whole, or the inbox made anew) is walked:
         files created in it before its watch existed raise no event of their own."""
         now = time.monotonic()
+        place = self.inbox.place(path)
+        if not path.exists() and (place is None or place.kind is None):
+            self._restore_inbox()  # the inbox, a case's or a kind's folder was deleted
+            return
         if path.is_dir() and not path.is_symlink():
             if path in self.inbox.roots() or self.inbox.place(path) is not None:
                 for entry in self.inbox.entries(below=path):
                     self.settler.hint(entry, now)
             return
         self.settler.hint(path, now)
+
+    def _follow(self) -> bool:
+        return self.watcher.follow(self.inbox.roots(), self.home, self.inbox.names())
+
+    def _restore_inbox(self) -> None:
+        """Make the folders again and watch them anew (a native watch dies with its
+        folder); files moved in meanwhile are found by the rescan."""
+        self.inbox.ensure(t.facts.id for t in self.timelines if t.assessment.phase != "closed")
+        if self._follow():
+            self.rescan()
 
     def _refuse(self, refusal: intake.Refusal) -> None:
         key = f"e|refused|{refusal.code}|{refusal.case_id}|{refusal.kind}|{refusal.identity}"

@@ -1,6 +1,8 @@
 """Watching the inbox folders with watchdog. Every event only says "look at this path
 again": the agent's loop decides, after the file has settled. A folder that is deleted
-and comes back (a new inode) is watched anew, because a native watch dies with it."""
+and comes back (a new inode) is watched anew, because a native watch dies with it; the
+vault folder itself is watched too (not recursively, and only for the inbox's names),
+so that the inbox being deleted or moved away is noticed at once."""
 
 from __future__ import annotations
 
@@ -21,18 +23,18 @@ POLL_SECONDS = 0.5
 
 
 class _Forward(FileSystemEventHandler):
-    def __init__(self, hint: Hint) -> None:
+    def __init__(self, hint: Hint, only: Callable[[Path], bool] = lambda _path: True) -> None:
         self._hint = hint
+        self._only = only
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reading is not changing
         if event.is_directory and event.event_type == "modified":
             return  # a file inside changed: that file has its own event
-        self._hint(Path(_text(event.src_path)))
-        dest = getattr(event, "dest_path", "")
-        if dest:
-            self._hint(Path(_text(dest)))
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path and self._only(Path(_text(path))):
+                self._hint(Path(_text(path)))
 
 
 def _text(path: str | bytes) -> str:
@@ -56,26 +58,35 @@ class Watcher:
         self._observer.stop()
         self._observer.join(timeout=5)
 
-    def follow(self, roots: list[Path]) -> bool:
-        """Watch exactly these folders; re-watch one whose identity changed. Returns
-        whether anything changed (the caller then rescans, as events may be lost)."""
+    def follow(self, roots: list[Path], home: Path, names: set[str]) -> bool:
+        """Watch exactly these folders (and ``home`` for entries called ``names``);
+        re-watch one whose identity changed. Returns whether anything changed (the
+        caller then rescans, as events may be lost)."""
         changed = False
         with self._lock:
-            wanted = {}
+            wanted: dict[Path, tuple[int, int]] = {}
             for root in roots:
                 identity = _identity(root)
                 if identity is not None:
                     wanted[root] = identity
+            home_identity = _identity(home)
+            if home_identity is not None:
+                wanted[home] = home_identity
             for root, (watch, identity) in list(self._watches.items()):
                 if wanted.get(root) != identity:
                     self._unschedule(watch)
                     del self._watches[root]
                     changed = True
             for root, identity in wanted.items():
-                if root not in self._watches:
+                if root in self._watches:
+                    continue
+                if root == home:
+                    handler = _Forward(self._hint, lambda path: path.name in names)
+                    watch = self._observer.schedule(handler, str(root), recursive=False)
+                else:
                     watch = self._observer.schedule(_Forward(self._hint), str(root), recursive=True)
-                    self._watches[root] = (watch, identity)
-                    changed = True
+                self._watches[root] = (watch, identity)
+                changed = root != home or changed
         return changed
 
     def _unschedule(self, watch: ObservedWatch) -> None:
