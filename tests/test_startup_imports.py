@@ -1,7 +1,8 @@
 """``retention status`` and ``retention --help`` must not import the heavy optional
 packages: file watching (watchdog), notifications (plyer), the tray (pystray, gi),
-images (PIL) and PDF (fpdf) are only for the commands that need them. Checked in a real child process with
-``-X importtime``, whose report lists every module imported. No timing is asserted."""
+images (PIL) and PDF (fpdf) are only for the commands that need them. Checked in a real
+child process with ``-X importtime``, whose report lists every module imported. No
+timing is asserted."""
 
 from __future__ import annotations
 
