@@ -175,3 +175,53 @@ def test_key_file_without_passphrase_schedules_and_reports_once(
     agent_with_key, told_later = make_agent(vault_home, clock, ask=lambda: TEST_PASSPHRASE)
     agent_with_key.evaluate()
     assert told_later.titles() == [f"Case {case}: the match paper deleted"]
+
+
+def test_tray_choices_open_the_inbox_and_the_photo_export(vault_home: Path, case_id: str) -> None:
+    opened: list[Path] = []
+    wizards: list[str] = []
+    agent, told = make_agent(
+        vault_home, Clock(days(-60)), wizard=wizards.append, open_folder=opened.append
+    )
+    agent.evaluate()
+    for action in (
+        {"action": "open_inbox"},
+        {"action": "export_photos", "case": case_id},
+        {"action": "export_photos", "case": "../../etc"},  # only case ids are passed on
+    ):
+        agent.deliver({"source": "tray", "type": "action", **action})
+    agent.step()
+    assert opened == [vault_home / "Inbox"]
+    assert wizards == [case_id]
+    assert told.sent == []
+
+
+def test_without_the_wizard_the_tray_says_how_to_export(vault_home: Path, case_id: str) -> None:
+    agent, told = make_agent(vault_home, Clock(days(-60)))
+    agent.evaluate()
+    agent.deliver({"source": "tray", "type": "action", "action": "export_photos", "case": case_id})
+    agent.step()
+    ((title, body),) = told.sent
+    assert title == f"Case {case_id}: exporting the photos"
+    assert f"retention case export-done --case {case_id}" in body
+
+
+def test_the_tray_quit_stops_the_loop(vault_home: Path, case_id: str) -> None:
+    agent, _told = make_agent(vault_home, Clock(days(-60)))
+    agent.deliver({"source": "tray", "type": "action", "action": "quit"})
+    assert agent.run() == 0
+    beat = heartbeat.read(vault_home)
+    assert beat is not None
+    assert beat.running is False
+
+
+def test_no_tray_is_said_once_ever(vault_home: Path, case_id: str) -> None:
+    clock = Clock(days(-60))
+    agent, told = make_agent(vault_home, clock)
+    agent.deliver({"source": "tray", "type": "unavailable", "reason": "no_menu"})
+    agent.step()
+    assert told.titles() == ["No icon by the clock on this desktop"]
+    again, told_again = make_agent(vault_home, clock)
+    again.deliver({"source": "tray", "type": "unavailable", "reason": "no_menu"})
+    again.step()
+    assert told_again.sent == []
