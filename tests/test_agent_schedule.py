@@ -11,7 +11,7 @@ import pytest
 
 from retention_agent.agent import heartbeat
 from retention_agent.agent import memory as agent_memory
-from retention_agent.lifecycle import record_continue
+from retention_agent.lifecycle import place_hold, record_continue
 from retention_agent.vault import catalog, receipts
 from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.keystore import PassphraseSource
@@ -225,3 +225,17 @@ def test_no_tray_is_said_once_ever(vault_home: Path, case_id: str) -> None:
     again.deliver({"source": "tray", "type": "unavailable", "reason": "no_menu"})
     again.step()
     assert told_again.sent == []
+
+
+def test_a_change_recorded_by_another_command_is_seen_at_the_next_pass(
+    vault_home: Path, case_id: str
+) -> None:
+    clock = Clock(days(-3))
+    agent, told = make_agent(vault_home, clock)
+    agent.step()
+    assert told.titles() == [f"Case {case_id}: the match paper will be deleted in 3 days"]
+    with Vault.open(vault_home, PASSPHRASE) as vault:
+        place_hold(vault, case_id, days(-3), days(20), "Bekymring meldt til Red Barnet")
+    agent.step()  # same day, no clock jump: only the index changed
+    assert agent.plan is not None
+    assert agent.plan.next_date == days(21 - 7)  # the deletion moved past the hold

@@ -1,11 +1,11 @@
 """The agent's loop: ``retention agent run`` builds an :class:`Agent` and calls ``run``.
 
 It sleeps until something happens: a file event, a message from the tray, a signal, or
-the next tick (``TICK_SECONDS``), at which it only compares the wall clock with the
-monotonic one and looks whether the vault's index changed. The schedule is evaluated on
-start, when the date changes, when the clock jumps (the machine woke from sleep, or the
-time was changed) and when the index changed (a CLI command recorded something). The
-inbox is rescanned on start and every ``RESCAN_SECONDS``, since watchers drop events.
+the next tick (``TICK_SECONDS``), at which it only checks its ``wakeups``. The schedule
+is evaluated on start, when the date changes, when the clock jumps (the machine woke
+from sleep, or the time was changed) and when the index changed (a CLI command recorded
+something). The inbox is rescanned on start and every ``RESCAN_SECONDS``, since watchers
+drop events.
 
 Every step runs on this one thread, so a signal only sets a flag: the step in progress
 (an ingest, a deletion) finishes, or is journaled by the vault, before the loop ends.
@@ -19,6 +19,7 @@ import os
 import queue
 import re
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -30,17 +31,18 @@ from retention_agent import announce, clock
 from retention_agent.agent import heartbeat, intake, memory, texts
 from retention_agent.agent.inbox import Inbox, Settler
 from retention_agent.agent.keyholder import KeyHolder
+from retention_agent.agent.tray_link import tray_status
+from retention_agent.agent.wakeups import Wakeups
 from retention_agent.agent.watch import ObserverKind, Watcher
 from retention_agent.desktop.notify import Notifier
-from retention_agent.enforce import CaseTimeline, apply_due, pending, read_timelines
+from retention_agent.enforce import CaseTimeline, apply_due, read_timelines
 from retention_agent.errors import ExitCode, RetentionError
+from retention_agent.vault import index
 from retention_agent.vault.receipts import Receipt
-from retention_agent.vault.vault import INDEX
 
 TICK_SECONDS = 60.0
 RESCAN_SECONDS = 300.0
 BUSY_RETRY = 15.0  # seconds before files wait again for a vault another command holds
-SKEW_SECONDS = 90.0  # wall and monotonic clocks disagreeing by more: re-evaluate
 CASE_ID = re.compile(r"^[0-9a-f]{6}$")
 
 Tray = Any  # a TrayLink, or None without a tray
@@ -80,8 +82,7 @@ class Agent:
         started = now()
         self.beat = heartbeat.Heartbeat(pid=os.getpid(), started=started, last_action_at=started)
         self._evaluated_on: dt.date | None = None
-        self._index_stamp: tuple[int, ...] | None = None
-        self._clock_pair = (time.time(), time.monotonic())
+        self.wakeups = Wakeups(home)
         self._next_rescan = 0.0
 
     # --- running --------------------------------------------------------------------
@@ -118,17 +119,28 @@ class Agent:
         self._wake.set()
 
     def step(self) -> None:
-        """One pass: messages, the schedule if anything moved, the inbox."""
-        self._handle_messages()
-        if self._stopping:
-            return
-        if self._schedule_moved():
-            self.evaluate()
-        if not self.inbox.root.is_dir():
-            self._restore_inbox()
-        if time.monotonic() >= self._next_rescan or self._follow():
-            self.rescan()
-        self.take_in_settled()
+        """One pass: messages, the schedule if anything moved, the inbox. A failure of
+        the disk or the vault is logged (without paths) and tried again on a later pass:
+        the agent keeps running."""
+        try:
+            self._handle_messages()
+            if self._stopping:
+                return
+            if self._schedule_moved():
+                self.evaluate()
+            if not self.inbox.root.is_dir():
+                self._restore_inbox()
+            if time.monotonic() >= self._next_rescan or self._follow():
+                self.rescan()
+            self.take_in_settled()
+        except RetentionError as error:
+            self._problem_from(error)
+        except sqlite3.DatabaseError as error:
+            self._problem_from(index.translate(error))
+        except OSError as error:
+            self.log.warning(
+                "the operating system refused a file operation (error %s)", error.errno
+            )
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         self.log.info("stopping on signal %s", signum)
@@ -148,16 +160,11 @@ class Agent:
     # --- the schedule ---------------------------------------------------------------
 
     def _schedule_moved(self) -> bool:
-        wall, mono = time.time(), time.monotonic()
-        last_wall, last_mono = self._clock_pair
-        self._clock_pair = (wall, mono)
-        skewed = abs((wall - last_wall) - (mono - last_mono)) > SKEW_SECONDS
-        if skewed:
+        jumped = self.wakeups.clock_jumped()
+        if jumped:
             self.log.info("the wall clock jumped (sleep or a changed clock): looking again")
-        stamp = _stamp(self.home)
-        changed = stamp != self._index_stamp
-        self._index_stamp = stamp
-        return skewed or changed or self._now().date() != self._evaluated_on
+        written = self.wakeups.index_written()
+        return jumped or written or self._now().date() != self._evaluated_on
 
     def evaluate(self) -> None:
         """Read the timelines (no key), send what is due to be said, carry out what may
@@ -348,25 +355,8 @@ class Agent:
                 self._notify(*texts.export_how_text(case_id))
 
     def _show_tray(self, today: dt.date) -> None:
-        if self.tray is None or self.plan is None:
-            return
-        open_cases = [t for t in self.timelines if t.assessment.phase != "closed"]
-        lines = []
-        for timeline in open_cases:
-            coming = pending(timeline.assessment, today)
-            lines.append(texts.status_line(timeline.facts.id, coming[0] if coming else None, today))
-        exportable = [t.facts.id for t in open_cases if any(i.kind == "photo" for i in t.items)]
-        attention = bool(self.plan.waiting or self.problems) or any(
-            t.assessment.phase == "decision_due" for t in open_cases
-        )
-        self.tray.show(
-            {
-                "attention": attention,
-                "lines": lines,
-                "exportable": exportable,
-                "due_waiting": bool(self.plan.waiting),
-            }
-        )
+        if self.tray is not None and self.plan is not None:
+            self.tray.show(tray_status(self.timelines, self.plan, self.problems, today))
 
     # --- telling ----------------------------------------------------------------------
 
@@ -424,16 +414,3 @@ _STOP_SIGNALS = tuple(
 
 def _replace(beat: heartbeat.Heartbeat, **changes: Any) -> heartbeat.Heartbeat:
     return replace(beat, **changes)
-
-
-def _stamp(home: Path) -> tuple[int, ...]:
-    """Changes whenever the index is written (the WAL grows or is checkpointed)."""
-    found: list[int] = []
-    for name in (INDEX, f"{INDEX}-wal"):
-        try:
-            info = (home / name).stat()
-        except OSError:
-            found += [0, 0]
-            continue
-        found += [info.st_mtime_ns, info.st_size]
-    return tuple(found)

@@ -5,13 +5,17 @@ for the agent's loop (see ``desktop/tray.py`` for the protocol)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+from retention_agent.agent import texts
+from retention_agent.announce import Plan
+from retention_agent.enforce import CaseTimeline, pending
 from retention_agent.i18n import current_language
 from retention_agent.launch import retention_command
 
@@ -90,3 +94,23 @@ class TrayLink:
         code = process.wait()
         self._log.info("tray process ended (exit code %s)", code)
         self._deliver({"source": "tray", "type": "exited", "code": code})
+
+
+def tray_status(
+    timelines: Sequence[CaseTimeline], plan: Plan, problems: Collection[str], today: dt.date
+) -> dict[str, Any]:
+    """What the tray shows: the next date and action per open case (by id), which cases
+    have photos to export, whether deletions wait for a yes, and whether anything needs
+    the family (a decision, a deletion waiting, a problem)."""
+    open_cases = [t for t in timelines if t.assessment.phase != "closed"]
+    lines = []
+    for timeline in open_cases:
+        coming = pending(timeline.assessment, today)
+        lines.append(texts.status_line(timeline.facts.id, coming[0] if coming else None, today))
+    return {
+        "attention": bool(plan.waiting or problems)
+        or any(t.assessment.phase == "decision_due" for t in open_cases),
+        "lines": lines,
+        "exportable": [t.facts.id for t in open_cases if any(i.kind == "photo" for i in t.items)],
+        "due_waiting": bool(plan.waiting),
+    }
