@@ -14,7 +14,7 @@ from retention_agent.enforce import case_facts, policy_for
 from retention_agent.i18n import N_
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, ExportOutcome, Initiator
-from retention_agent.vault import crypto, index, receipts
+from retention_agent.vault import crypto, receipts, rows, tombstones
 from retention_agent.vault.cases import case_key_id, require_case
 from retention_agent.vault.vault import Vault
 
@@ -82,21 +82,29 @@ def place_hold(vault: Vault, case_id: str, today: dt.date, until: dt.date, reaso
         raise errors.HoldTooLong(latest=latest.isoformat(), case=case_id)
     key_id = case_key_id(case_id)
     sealed = crypto.seal(vault.unwrap(key_id), vault.id, key_id, {"hold_reason": reason})
-    with index.transaction(vault.db):
-        vault.db.execute(
-            "INSERT INTO holds (case_id, placed_on, until, sealed) VALUES (?, ?, ?, ?)",
-            (case_id, today.isoformat(), until.isoformat(), sealed),
+    with vault.transaction():
+        rows.insert(
+            vault,
+            "holds",
+            {
+                "case_id": case_id,
+                "placed_on": today.isoformat(),
+                "until": until.isoformat(),
+                "sealed": sealed,
+            },
         )
 
 
 def release_hold(vault: Vault, case_id: str, today: dt.date) -> None:
     require_case(vault, case_id)
-    with index.transaction(vault.db):
-        released = vault.db.execute(
-            "UPDATE holds SET released_on = ? WHERE case_id = ? AND released_on IS NULL"
-            " AND until >= ?",
-            (today.isoformat(), case_id, today.isoformat()),
-        ).rowcount
+    with vault.transaction():
+        released = rows.update(
+            vault,
+            "holds",
+            "case_id = ? AND released_on IS NULL AND until >= ?",
+            (case_id, today.isoformat()),
+            {"released_on": today.isoformat()},
+        )
     if not released:
         raise errors.NoActiveHold(case=case_id)
 
@@ -107,15 +115,17 @@ def mark_checklist(vault: Vault, case_id: str, today: dt.date, places: list[str]
     for place in places:
         if place not in CHECKLIST:
             raise errors.UnknownChecklistPlace(place=place, places=", ".join(CHECKLIST))
-    with index.transaction(vault.db):
-        for place in places:
-            inserted = vault.db.execute(
-                "INSERT OR IGNORE INTO checklist (case_id, place, done_on) VALUES (?, ?, ?)",
-                (case_id, place, today.isoformat()),
-            ).rowcount
-            if inserted:
+    done = checklist_done(vault, case_id)
+    with vault.transaction():
+        for place in dict.fromkeys(places):
+            if place not in done:
+                rows.insert(
+                    vault,
+                    "checklist",
+                    {"case_id": case_id, "place": place, "done_on": today.isoformat()},
+                )
                 receipts.append(
-                    vault.db,
+                    vault,
                     {
                         "type": "checklist",
                         "date": today.isoformat(),
@@ -123,6 +133,19 @@ def mark_checklist(vault: Vault, case_id: str, today: dt.date, places: list[str]
                         "place": place,
                     },
                 )
+    expire_tombstones(vault, today)
+
+
+def checklist_completed_on(vault: Vault, case_id: str) -> dt.date | None:
+    """The day the last place of the case's checklist was ticked; None until all are."""
+    done = checklist_done(vault, case_id)
+    return max(done.values()) if done.keys() >= CHECKLIST.keys() else None
+
+
+def expire_tombstones(vault: Vault, today: dt.date) -> int:
+    """Destroy the tombstones of deleted items whose time is up (``vault.tombstones``):
+    the checklist was completed after the deletion, or the period has passed."""
+    return tombstones.expire(vault, today, lambda case_id: checklist_completed_on(vault, case_id))
 
 
 def checklist_done(vault: Vault, case_id: str) -> dict[str, dt.date]:
@@ -141,9 +164,5 @@ def _undecided(vault: Vault, case_id: str) -> CaseFacts:
 
 def _update(vault: Vault, case_id: str, **columns: str) -> None:
     # Column names come from this module's own keyword arguments, never from input.
-    assignments = ", ".join(f"{name} = ?" for name in columns)
-    with index.transaction(vault.db):
-        vault.db.execute(
-            f"UPDATE cases SET {assignments} WHERE id = ?",  # noqa: S608
-            (*columns.values(), case_id),
-        )
+    with vault.transaction():
+        rows.update(vault, "cases", "id = ?", (case_id,), columns)

@@ -73,7 +73,8 @@ def run(no_tray: bool, polling: bool) -> None:
     from retention_agent.agent.main import run as run_agent
 
     ctx = click.get_current_context()
-    wizard = "wizard" in getattr(ctx.find_root().command, "commands", {})
+    root = ctx.find_root()
+    wizard = isinstance(root.command, click.Group) and "wizard" in root.command.list_commands(root)
     code = run_agent(
         vault_home(),
         tray=not no_tray,

@@ -16,6 +16,7 @@ from retention_agent.cli.common import (
     now,
     option,
 )
+from retention_agent.cli.leftover_texts import copies_line, tombstone_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import action_label, decision_json, kinds_label
 from retention_agent.enforce import apply_due, assess, due_deletions, pending
@@ -24,10 +25,12 @@ from retention_agent.i18n import _, format_date, format_size, ngettext
 from retention_agent.lifecycle import (
     CHECKLIST,
     checklist_done,
+    expire_tombstones,
     mark_checklist,
     place_hold,
     release_hold,
 )
+from retention_agent.scan.summary import copies_outside, leftovers
 from retention_agent.vault import receipts as receipt_log
 from retention_agent.vault.cases import get_case, list_cases
 
@@ -84,6 +87,8 @@ def apply(dry_run: bool, as_json: bool) -> None:
     """
     moment = now()
     with open_vault(read_only=dry_run) as vault:
+        # Copies the program left outside the vault: the deletion does not reach them.
+        outside = copies_outside(vault)
         if dry_run:
             due = due_deletions(vault, moment.date())
             if as_json:
@@ -94,6 +99,7 @@ def apply(dry_run: bool, as_json: bool) -> None:
                             "items": list(d.request.item_ids),
                             "kinds": list(d.kinds),
                             "rules": list(d.request.rules),
+                            "copies_outside": outside[d.case_id],
                         }
                         for d in due
                     ]
@@ -114,15 +120,21 @@ def apply(dry_run: bool, as_json: bool) -> None:
                         rules=", ".join(d.request.rules),
                     )
                 )
+                if outside[d.case_id]:
+                    click.echo("  " + copies_line(outside[d.case_id]))
             return
         done = apply_due(vault, moment)
+        expire_tombstones(vault, moment.date())
+        outside = copies_outside(vault)
     if as_json:
-        emit_json([receipt_json(r) for r in done])
+        emit_json([receipt_json(r) | {"copies_outside": outside[r.body["case"]]} for r in done])
         return
     if not done:
         click.echo(_("Nothing is due for deletion today."))
     for receipt in done:
         click.echo(describe_receipt(receipt))
+        if outside[receipt.body["case"]]:
+            click.echo("  " + copies_line(outside[receipt.body["case"]]))
 
 
 @click.command(cls=TranslatedCommand)
@@ -244,7 +256,12 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...]) -> None:
         if places:
             mark_checklist(vault, case_id, today, list(places))
         done = checklist_done(vault, case_id)
+        outside = leftovers(vault).of(case_id)
     for place, label in CHECKLIST.items():
         mark = "x" if place in done else " "
         when = f" ({format_date(done[place])})" if place in done else ""
         click.echo(f"[{mark}] {place:<15} {_(label)}{when}")
+    click.echo(copies_line(outside.copies_outside))
+    remembered = tombstone_line(outside)
+    if remembered is not None:
+        click.echo(remembered)

@@ -37,7 +37,9 @@ from retention_agent.vault import (
     files,
     index,
     interrupts,
+    left_outside,
     originals,
+    rows,
     sealed,
 )
 from retention_agent.vault.cases import require_case
@@ -46,6 +48,8 @@ from retention_agent.vault.sources import Identity, current
 from retention_agent.vault.vault import Vault
 
 ITEM_ID_LENGTH = 8
+# Ids per "IN (...)" list: well below SQLite's limit on bound parameters.
+_IN_CHUNK = 500
 StepHook = Callable[[str], None]
 Duplicates = Literal["refuse", "skip", "allow"]
 
@@ -160,6 +164,7 @@ def ingest_parts(
         sealed.destroy(vault, *journaled)
         on_step("removed")
     result: Batch = deferral.result
+    left_outside.record(vault, case_id, {w.item_id for w in written}, result, now)
     return result
 
 
@@ -175,9 +180,9 @@ def _new_ids(vault: Vault, count: int) -> list[str]:
 def _write_all(vault: Vault, parts: Sequence[tuple[str, Part]]) -> list[_Written]:
     written: list[_Written] = []
     try:
-        with files.BackgroundSync() as sync:
+        with files.BackgroundSync() as sync, crypto.Hasher() as hasher:
             for item_id, part in parts:
-                written.append(_write(vault, item_id, part, sync))
+                written.append(_write(vault, item_id, part, sync, hasher))
         files.fsync_dir(vault.blobs)
     except BaseException as error:
         _remove_blobs(vault, written)
@@ -193,7 +198,9 @@ def _remove_blobs(vault: Vault, written: Sequence[_Written]) -> None:
         files.remove_quietly(vault.blob_path(done.blob))
 
 
-def _write(vault: Vault, item_id: str, part: Part, sync: files.BackgroundSync) -> _Written:
+def _write(
+    vault: Vault, item_id: str, part: Part, sync: files.BackgroundSync, hasher: crypto.Hasher
+) -> _Written:
     data_key = crypto.new_key()
     blob = secrets.token_hex(16)
     path = vault.blob_path(blob)
@@ -202,7 +209,9 @@ def _write(vault: Vault, item_id: str, part: Part, sync: files.BackgroundSync) -
     try:
         with part.open() as source:
             sink = files.EarlySyncWriter(target) if part.size > files.EARLY_SYNC_FROM else target
-            size = crypto.encrypt_stream(source, sink, data_key, vault.id, item_id, fingerprint)
+            size = crypto.encrypt_stream(
+                source, sink, data_key, vault.id, item_id, fingerprint, hasher
+            )
             if isinstance(sink, files.EarlySyncWriter):
                 sink.stop()
     except BaseException:
@@ -226,25 +235,26 @@ def _commit(
     """Write the batch's rows; returns the journal records of the originals' removal."""
     by_part = {id(w.part): w for w in written}
     journaled: list[int] = []
-    with index.transaction(vault.db):
+    with vault.transaction():
         for done in written:
             key_id = item_key_id(done.item_id)
             meta = dict(done.part.meta) | {"name": done.part.name, "fingerprint": done.fingerprint}
             original = done.part.original
             meta["original"] = str(original.path.absolute()) if original else None
             vault.insert_key(key_id, done.data_key)
-            vault.db.execute(
-                "INSERT INTO items (id, case_id, kind, blob, size, added, state, sealed)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'unverified', ?)",
-                (
-                    done.item_id,
-                    case_id,
-                    done.part.kind,
-                    done.blob,
-                    done.size,
-                    now.isoformat(),
-                    crypto.seal(done.data_key, vault.id, key_id, meta),
-                ),
+            rows.insert(
+                vault,
+                "items",
+                {
+                    "id": done.item_id,
+                    "case_id": case_id,
+                    "kind": done.part.kind,
+                    "blob": done.blob,
+                    "size": done.size,
+                    "added": now.isoformat(),
+                    "state": "unverified",
+                    "sealed": crypto.seal(done.data_key, vault.id, key_id, meta),
+                },
             )
         if keep_originals:
             return journaled
@@ -273,14 +283,17 @@ def _verify(vault: Vault, written: Sequence[_Written]) -> None:
         _discard(vault, written)
         raise
     ids = [w.item_id for w in written]
-    with index.transaction(vault.db):
-        vault.db.executemany("UPDATE items SET state = 'live' WHERE id = ?", [(i,) for i in ids])
+    with vault.transaction():
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            where = f"id IN ({','.join('?' * len(chunk))})"
+            rows.update(vault, "items", where, chunk, {"state": "live"})
 
 
 def _discard(vault: Vault, written: Sequence[_Written]) -> None:
-    with index.transaction(vault.db):
+    with vault.transaction():
         for done in written:
-            vault.db.execute("DELETE FROM items WHERE id = ?", (done.item_id,))
+            rows.delete(vault, "items", "id = ?", (done.item_id,))
             vault.db.execute("DELETE FROM keys WHERE id = ?", (item_key_id(done.item_id),))
     # Their journaled removals now wait for items that will never be live: dropped.
     originals.finish_pending(vault)
@@ -296,20 +309,23 @@ def _remove_originals(
     remove: Sequence[Original],
 ) -> Batch:
     by_part = {id(w.part): w for w in written}
+    to_remove = [] if keep_originals else [p.original for p in parts if p.original is not None]
+    batch_originals = [] if keep_originals else list(remove)
+    removed = iter(
+        originals.remove_many([(o.path, o.identity) for o in [*to_remove, *batch_originals]])
+    )
     results: list[Ingested] = []
     for position, part in enumerate(parts):
-        done = by_part.get(id(part))
-        holder = found.get(position)
+        done, holder = by_part.get(id(part)), found.get(position)
         if done is not None:
             item_id, size = done.item_id, done.size
         else:
             assert holder is not None  # a part not written was skipped as a duplicate
             item_id, size = holder.item_id, part.size
         removal = None
-        if part.original is not None and not keep_originals:
-            removal = originals.remove(part.original.path, part.original.identity)
-        elif part.original is not None:
-            removal = originals.Removal(part.original.path, None, originals.Kept.ASKED)
+        if part.original is not None:
+            asked = originals.Removal(part.original.path, None, originals.Kept.ASKED)
+            removal = asked if keep_originals else next(removed)
         results.append(
             Ingested(
                 item_id=item_id,
@@ -320,10 +336,7 @@ def _remove_originals(
                 duplicate_of=holder.item_id if holder else None,
             )
         )
-    batch_removals = tuple(
-        originals.remove(o.path, o.identity) for o in remove if not keep_originals
-    )
-    return Batch(tuple(results), batch_removals)
+    return Batch(tuple(results), tuple(removed))
 
 
 def verify_blob(vault: Vault, item_id: str, blob: str) -> None:
@@ -343,13 +356,13 @@ def settle_unverified(vault: Vault, item_id: str) -> None:
     try:
         verify_blob(vault, item_id, row["blob"])
     except IntegrityError:
-        with index.transaction(vault.db):
-            vault.db.execute("DELETE FROM items WHERE id = ?", (item_id,))
+        with vault.transaction():
+            rows.delete(vault, "items", "id = ?", (item_id,))
             vault.db.execute("DELETE FROM keys WHERE id = ?", (item_key_id(item_id),))
         files.remove_quietly(vault.blob_path(row["blob"]))
         raise
-    with index.transaction(vault.db):
-        vault.db.execute("UPDATE items SET state = 'live' WHERE id = ?", (item_id,))
+    with vault.transaction():
+        rows.update(vault, "items", "id = ?", (item_id,), {"state": "live"})
 
 
 def changed_since(original: Original) -> bool:
