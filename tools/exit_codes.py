@@ -10,7 +10,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import retention_agent.agent.lock  # noqa: F401 - loaded lazily by the CLI
+import retention_agent.agent.lock  # loaded lazily by the CLI
 import retention_agent.cli
 import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
 from retention_agent.errors import ExitCode, RetentionError
