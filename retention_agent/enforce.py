@@ -180,7 +180,7 @@ def read_timelines(home: Path, today: dt.date) -> list[CaseTimeline]:
     if not database.is_file():
         raise VaultNotInitialised()
     try:
-        with closing(index.connect(database)) as db:
+        with closing(index.connect_reader(database, immutable=False)) as db:
             if index.get_meta(db, "vault_id") is None:
                 raise VaultNotInitialised()
             timelines = []
