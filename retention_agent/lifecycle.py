@@ -14,7 +14,7 @@ from retention_agent.enforce import case_facts, policy_for
 from retention_agent.i18n import N_
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, ExportOutcome, Initiator
-from retention_agent.vault import crypto, receipts, rows, tombstones
+from retention_agent.vault import crypto, receipts, rows, sealed, tombstones
 from retention_agent.vault.cases import case_key_id, require_case
 from retention_agent.vault.vault import Vault
 
@@ -26,6 +26,21 @@ CHECKLIST: dict[str, str] = {
     "email": N_("E-mails and their attachments"),
     "cloud-photos": N_("Photos in cloud libraries (iCloud, Google Photos, OneDrive, …)"),
     "social-media": N_("Social media (posts, friendships, follows)"),
+}
+
+# Places an import adds for its case (R2a): where the imported data came from, and so
+# where it still is. ``retention import`` records which kinds of export a case took in.
+IMPORT_PLACES: dict[str, str] = {
+    "whatsapp-chat": N_("The imported chat in WhatsApp on your phone: delete the chat there"),
+    "sms-thread": N_("The imported SMS threads on your phone: delete the threads there"),
+    "mail-sent": N_("The imported e-mails: delete them and their copies in Sent"),
+}
+ALL_PLACES: dict[str, str] = CHECKLIST | IMPORT_PLACES
+IMPORT_ORIGIN_TOPIC = "import-origin"
+_PLACE_OF_FORMAT: dict[str, str] = {
+    "whatsapp": "whatsapp-chat",
+    "sms": "sms-thread",
+    "mail": "mail-sent",
 }
 
 
@@ -109,12 +124,37 @@ def release_hold(vault: Vault, case_id: str, today: dt.date) -> None:
         raise errors.NoActiveHold(case=case_id)
 
 
+def record_import_origin(vault: Vault, case_id: str, export_format: str, now: dt.datetime) -> None:
+    """R2a: data of ``export_format`` ("whatsapp", "sms", "mail") came into the case by
+    ``retention import``; from now on the case's checklist names the place it came from."""
+    if export_format not in _PLACE_OF_FORMAT:
+        raise ValueError(f"no checklist place for {export_format!r}")
+    if export_format not in _imported_formats(vault, case_id):
+        sealed.add(vault, IMPORT_ORIGIN_TOPIC, {"format": export_format}, now, case_id=case_id)
+
+
+def checklist_places(vault: Vault, case_id: str) -> dict[str, str]:
+    """The case's checklist: the places every case has, then those its imports added."""
+    require_case(vault, case_id)
+    formats = _imported_formats(vault, case_id)
+    places = dict(CHECKLIST)
+    for export_format, place in _PLACE_OF_FORMAT.items():
+        if export_format in formats:
+            places[place] = IMPORT_PLACES[place]
+    return places
+
+
+def _imported_formats(vault: Vault, case_id: str) -> set[str]:
+    records = sealed.find(vault, IMPORT_ORIGIN_TOPIC, case_id=case_id)
+    return {record.value.get("format", "") for record in records}
+
+
 def mark_checklist(vault: Vault, case_id: str, today: dt.date, places: list[str]) -> None:
     """Record places outside the vault as cleaned up; each one also gets a receipt."""
-    require_case(vault, case_id)
+    known = checklist_places(vault, case_id)
     for place in places:
-        if place not in CHECKLIST:
-            raise errors.UnknownChecklistPlace(place=place, places=", ".join(CHECKLIST))
+        if place not in known:
+            raise errors.UnknownChecklistPlace(place=place, places=", ".join(known))
     done = checklist_done(vault, case_id)
     with vault.transaction():
         for place in dict.fromkeys(places):

@@ -6,14 +6,23 @@ python -m tools.exit_codes --write  # replace the table in README.md
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import pkgutil
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-import retention_agent.agent.lock  # loaded lazily by the CLI
-import retention_agent.cli
-import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
+import retention_agent
 from retention_agent.errors import ExitCode, RetentionError
+
+# Every module, so every error class is known however this is run: the CLI loads its
+# commands lazily. ``__main__`` would run the command; modules for another operating
+# system refuse to load here.
+for _module in pkgutil.walk_packages(retention_agent.__path__, "retention_agent."):
+    if not _module.name.endswith("__main__"):
+        with contextlib.suppress(ImportError, AssertionError):
+            importlib.import_module(_module.name)
 
 MEANING = {
     ExitCode.OK: "done",

@@ -76,6 +76,7 @@ class Part:
     open: Callable[[], BinaryIO]
     meta: Mapping[str, Any] = field(default_factory=dict)  # more sealed metadata
     original: Original | None = None  # removed after verify, unless originals are kept
+    kept_because: originals.Kept | None = None  # the original stays whatever is asked
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ def _commit(
         if keep_originals:
             return journaled
         for position, part in enumerate(parts):
-            if part.original is None:
+            if part.original is None or part.kept_because is not None:
                 continue
             # A skipped duplicate waits for the item that already holds its content.
             holder = found[position].item_id if position in found else by_part[id(part)].item_id
@@ -309,7 +310,11 @@ def _remove_originals(
     remove: Sequence[Original],
 ) -> Batch:
     by_part = {id(w.part): w for w in written}
-    to_remove = [] if keep_originals else [p.original for p in parts if p.original is not None]
+    to_remove = [
+        p.original
+        for p in parts
+        if p.original is not None and p.kept_because is None and not keep_originals
+    ]
     batch_originals = [] if keep_originals else list(remove)
     removed = iter(
         originals.remove_many([(o.path, o.identity) for o in [*to_remove, *batch_originals]])
@@ -323,7 +328,9 @@ def _remove_originals(
             assert holder is not None  # a part not written was skipped as a duplicate
             item_id, size = holder.item_id, part.size
         removal = None
-        if part.original is not None:
+        if part.original is not None and part.kept_because is not None:
+            removal = originals.Removal(part.original.path, None, part.kept_because)
+        elif part.original is not None:
             asked = originals.Removal(part.original.path, None, originals.Kept.ASKED)
             removal = asked if keep_originals else next(removed)
         results.append(
