@@ -68,8 +68,10 @@ def simulate(
     """The agent's plan on each day; it carries out what is allowed, and on the steps in
     ``confirm_at`` the family confirms (everything due goes, outside the plan)."""
     run, memory = Run(), Memory()
+    arrived: set[str] = set()  # an item added stays, whatever the clock does later
     for step, today in enumerate(days):
-        present = [item for item in items if item.added <= today]
+        arrived |= {item.id for item in items if item.added <= today}
+        present = [item for item in items if item.id in arrived]
         result = plan([timeline(facts, present, today)], memory, today)
         memory = result.memory
         gone = {item for unit in result.allowed for item in unit.items}
