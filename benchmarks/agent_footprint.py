@@ -20,6 +20,7 @@ Targets: idle RSS <= 60 MiB, idle CPU <= 0.5 % of one core, inbox delay <= 2 s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -116,12 +117,13 @@ def process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Pope
     try:
         yield child
     finally:
-        os.killpg(child.pid, signal.SIGTERM)  # its whole group: dbus-run-session's too
-        try:
+        os.killpg(child.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        # What is left of its group (dbus-run-session's bus ignores SIGTERM) goes too.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+        child.wait()
 
 
 def wait_for(done: Callable[[], bool], what: str, seconds: float = 60) -> None:
