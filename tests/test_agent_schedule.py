@@ -239,3 +239,11 @@ def test_a_change_recorded_by_another_command_is_seen_at_the_next_pass(
     agent.step()  # same day, no clock jump: only the index changed
     assert agent.plan is not None
     assert agent.plan.next_date == days(21 - 7)  # the deletion moved past the hold
+
+
+def test_a_photo_export_that_cannot_start_is_told(vault_home: Path, case_id: str) -> None:
+    agent, told = make_agent(vault_home, Clock(days(-60)))
+    agent.deliver({"source": "wizard", "case": case_id, "code": 5})
+    agent.step()
+    assert told.titles()[-1] == f"Case {case_id}: the photo export did not open"
+    assert f"retention wizard --case {case_id}" in told.sent[-1][1]

@@ -15,17 +15,8 @@ from tests.conftest import TEST_PASSPHRASE
 from tests.support.processes import python_module
 
 HEAVY = (
-    "watchdog",
-    "plyer",
-    "pystray",
-    "gi",
-    "PIL",
-    "fpdf",
-    "imagehash",
-    "numpy",
-    "scipy",
-    "pywt",
-    "pypdf",
+    *("watchdog", "plyer", "pystray", "gi", "PIL", "fpdf", "imagehash", "numpy", "scipy"),
+    *("pywt", "pypdf", "flask", "werkzeug", "jinja2", "av", "pillow_heif"),
 )
 
 

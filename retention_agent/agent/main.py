@@ -8,7 +8,10 @@ import logging.handlers
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from retention_agent import clock
 from retention_agent.agent.keyholder import KeyHolder
@@ -51,14 +54,23 @@ def agent_log(home: Path, *, to_stderr: bool) -> logging.Logger:
     return log
 
 
-def open_wizard(case_id: str) -> None:
-    subprocess.Popen(
+def open_wizard(case_id: str, deliver: Callable[[dict[str, Any]], None]) -> None:
+    """Start the photo-export wizard for a case; if it ends with an error (with a key
+    file it cannot ask for the passphrase without a terminal), the agent is told."""
+    wizard = subprocess.Popen(
         retention_command("wizard", "--case", case_id, "--lang", current_language()),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+    def watch() -> None:
+        code = wizard.wait()
+        if code != 0:
+            deliver({"source": "wizard", "case": case_id, "code": code})
+
+    threading.Thread(target=watch, name="wizard-watch", daemon=True).start()
 
 
 def run(home: Path, *, tray: bool, observer: ObserverKind, wizard: bool) -> int:
@@ -75,7 +87,7 @@ def run(home: Path, *, tray: bool, observer: ObserverKind, wizard: bool) -> int:
             KeyHolder(home),
             log,
             observer=observer,
-            wizard=open_wizard if wizard else None,
+            wizard=(lambda case_id: open_wizard(case_id, agent.deliver)) if wizard else None,
             open_folder=open_folder,
         )
         if tray:

@@ -320,6 +320,9 @@ class Agent:
                 self._look_at(Path(message["path"]))
             elif message.get("source") == "tray":
                 self._from_tray(message)
+            elif message.get("source") == "wizard" and CASE_ID.match(str(message["case"])):
+                self.log.info("the photo export ended with code %s", message["code"])
+                self._notify(*texts.wizard_failed_text(str(message["case"])))
 
     def _from_tray(self, message: dict[str, Any]) -> None:
         kind = message.get("type")

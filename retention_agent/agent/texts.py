@@ -128,6 +128,16 @@ def export_how_text(case_id: str) -> Text:
     return headline, body
 
 
+def wizard_failed_text(case_id: str) -> Text:
+    """The photo export started from the tray ended with an error (a passphrase key file
+    cannot be asked for without a terminal)."""
+    headline = _("Case {case}: the photo export did not open").format(case=case_id)
+    body = _(
+        "Open a terminal and run: retention wizard --case {case}. It asks for what it needs there."
+    ).format(case=case_id)
+    return headline, body
+
+
 # Problems: code -> (headline, body). Case ids only, never file names.
 PROBLEMS = {
     "key_unavailable": (

@@ -75,6 +75,7 @@ def option(*names: str, **kwargs: Any) -> Callable[[F], F]:
 def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value:
         i18n.set_language(value)  # type: ignore[arg-type]
+        ctx.meta["lang"] = value  # commands that keep their own default can see it was given
 
 
 def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
