@@ -4,26 +4,31 @@ its receipt per case.
 
 ``retention apply`` and the background agent call :func:`apply_due`; ``--dry-run`` and
 ``retention plan`` call :func:`due_deletions` / the engine, which never change anything.
+The agent's schedule reads :func:`read_timelines`, which needs no key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Collection
+from contextlib import closing
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-from retention_agent.errors import UnknownCase
+from retention_agent.errors import UnknownCase, VaultNotInitialised
 from retention_agent.policy.assessment import CaseAssessment, Decision, due_now
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold, ItemFacts
 from retention_agent.policy.loader import load_policy_text
-from retention_agent.policy.model import Policy
+from retention_agent.policy.model import KINDS, Kind, Policy
+from retention_agent.vault import index
 from retention_agent.vault.cases import list_cases, policy_text
 from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
 from retention_agent.vault.records import CaseRecord
-from retention_agent.vault.vault import Vault
+from retention_agent.vault.vault import INDEX, Vault
 
 
 @cache
@@ -50,9 +55,14 @@ def case_facts(vault: Vault, case_id: str) -> CaseFacts:
     row = vault.db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
     if row is None:
         raise UnknownCase(case=case_id)
+    return _facts(vault.db, row)
+
+
+def _facts(db: sqlite3.Connection, row: sqlite3.Row) -> CaseFacts:
+    case_id = row["id"]
     holds = tuple(
         Hold(placed_on=dt.date.fromisoformat(h["placed_on"]), until=_hold_end(h))
-        for h in vault.db.execute("SELECT * FROM holds WHERE case_id = ?", (case_id,))
+        for h in db.execute("SELECT * FROM holds WHERE case_id = ?", (case_id,))
     )
     return CaseFacts(
         id=case_id,
@@ -78,7 +88,11 @@ def _hold_end(row: sqlite3.Row) -> dt.date:
 
 
 def item_facts(vault: Vault, case_id: str) -> tuple[ItemFacts, ...]:
-    rows = vault.db.execute(
+    return _items(vault.db, case_id)
+
+
+def _items(db: sqlite3.Connection, case_id: str) -> tuple[ItemFacts, ...]:
+    rows = db.execute(
         "SELECT id, kind, added FROM items WHERE case_id = ? AND state = 'live'", (case_id,)
     )
     return tuple(
@@ -108,27 +122,85 @@ class DueDeletion:
     kinds: tuple[str, ...]
 
 
-def due_deletions(vault: Vault, today: dt.date) -> list[DueDeletion]:
-    """What ``apply`` would delete today, one entry per case."""
+def due_deletions(
+    vault: Vault, today: dt.date, only: Collection[str] | None = None
+) -> list[DueDeletion]:
+    """What ``apply`` would delete today, one entry per case; with ``only``, just those
+    of the given item ids that are due (the agent passes the ones it has announced)."""
     due = []
     for case in list_cases(vault):
         decisions = due_now(assess(vault, case, today), today)
-        item_ids = tuple(dict.fromkeys(i for d in decisions for i in d.items))
+        chosen = [(d, tuple(i for i in d.items if only is None or i in only)) for d in decisions]
+        chosen = [(d, ids) for d, ids in chosen if ids]
+        item_ids = tuple(dict.fromkeys(i for _d, ids in chosen for i in ids))
         if not item_ids:
             continue
         policy = policy_of(case)
         request = DeletionRequest(
             case_id=case.id,
             item_ids=item_ids,
-            rules=tuple(sorted({d.rule for d in decisions if d.items})),
+            rules=tuple(sorted({d.rule for d, _ids in chosen})),
             policy_id=policy.id,
             policy_version=policy.version,
         )
-        kinds = tuple(dict.fromkeys(k for d in decisions if d.items for k in d.kinds))
+        kinds = _kinds_of(vault, case.id, item_ids)
         due.append(DueDeletion(case.id, request, kinds))
     return due
 
 
-def apply_due(vault: Vault, now: dt.datetime) -> list[Receipt]:
-    """Carry out every deletion due on ``now``; returns one receipt per case."""
-    return [delete_items(vault, due.request, now) for due in due_deletions(vault, now.date())]
+def _kinds_of(vault: Vault, case_id: str, item_ids: tuple[str, ...]) -> tuple[Kind, ...]:
+    present = {item.kind for item in item_facts(vault, case_id) if item.id in item_ids}
+    return tuple(kind for kind in KINDS if kind in present)
+
+
+def apply_due(vault: Vault, now: dt.datetime, only: Collection[str] | None = None) -> list[Receipt]:
+    """Carry out every deletion due on ``now`` (of ``only`` those items, if given);
+    returns one receipt per case."""
+    return [delete_items(vault, due.request, now) for due in due_deletions(vault, now.date(), only)]
+
+
+# --- The schedule without the key ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseTimeline:
+    """One case as the agent's schedule sees it: readable facts and the engine's answer."""
+
+    facts: CaseFacts
+    items: tuple[ItemFacts, ...]
+    policy: Policy
+    assessment: CaseAssessment
+
+
+def read_timelines(home: Path, today: dt.date) -> list[CaseTimeline]:
+    """Every case's timeline from the index's readable columns, without loading the key
+    or taking the vault lock (SQLite's WAL gives a consistent snapshot beside a writer):
+    the agent schedules and notifies while the key is unavailable."""
+    database = home / INDEX
+    if not database.is_file():
+        raise VaultNotInitialised()
+    try:
+        with closing(index.connect_reader(database, immutable=False)) as db:
+            if index.get_meta(db, "vault_id") is None:
+                raise VaultNotInitialised()
+            timelines = []
+            for row in db.execute("SELECT * FROM cases ORDER BY start, id").fetchall():
+                facts = _facts(db, row)
+                items = _items(db, row["id"])
+                policy = _policy_from_text(row["policy_text"])
+                timelines.append(
+                    CaseTimeline(facts, items, policy, evaluate(facts, items, policy, today))
+                )
+    except sqlite3.DatabaseError as error:
+        raise index.translate(error) from None
+    return timelines
+
+
+def accepts_new(timeline: CaseTimeline, kind: Kind, today: dt.date) -> bool:
+    """Whether an item of ``kind`` added to the case today would be kept for now: not if
+    the case is closed, nor if the kind is already due (it would be deleted at once)."""
+    if timeline.assessment.phase == "closed":
+        return False
+    probe = ItemFacts("new-item-probe", kind, today)
+    assessment = evaluate(timeline.facts, (*timeline.items, probe), timeline.policy, today)
+    return not any(probe.id in d.items for d in due_now(assessment, today))

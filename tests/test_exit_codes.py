@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
+from retention_agent.agent import lock as agent_lock
 from retention_agent.errors import ExitCode
 from retention_agent.policy import errors as policy_errors
 from retention_agent.policy import loader
@@ -245,6 +246,22 @@ def test_exit_10_refused_by_the_rules(case_id: str) -> None:
     line = error_line(again, errors.DecisionAlreadyRecorded)
     assert line == (
         f"Error: {errors.DecisionAlreadyRecorded(case=case_id, decision='continue').user_text()}"
+    )
+
+
+def test_exit_11_the_agent_already_runs(
+    case_id: str, vault_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second agent for the same vault stops at once: the first holds its lock."""
+    monkeypatch.setattr(agent_lock, "START_WAIT_SECONDS", 0.1)
+    first = agent_lock.AgentLock(vault_home)
+    first.acquire()
+    try:
+        second = run_in_process("agent", "run", "--no-tray", "--polling")
+    finally:
+        first.release()
+    assert error_line(second, agent_lock.AgentAlreadyRunning) == (
+        f"Error: {agent_lock.AgentAlreadyRunning().user_text()}"
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
+from retention_agent.agent import heartbeat
+from retention_agent.agent.lock import AgentLock
 from retention_agent.cli import cli
 from retention_agent.demo import exports, synthetic
 from retention_agent.export.check import Problem
@@ -151,6 +154,9 @@ def test_command_enums_follow_the_code() -> None:
     )
     origin = scan["$defs"]["found"]["properties"]["origin"]["enum"]
     assert origin == [*typing.get_args(Origin), None]
+    agent = load("agent-status.schema.json")["then"]["properties"]
+    assert agent["last_action"]["enum"] == list(typing.get_args(heartbeat.Action))
+    assert agent["tray"]["enum"] == list(typing.get_args(heartbeat.Tray))
     formats = load("import.schema.json")["items"]["properties"]["format"]["enum"]
     assert formats == list(typing.get_args(ExportFormat))
     exported = load("export-photos.schema.json")["$defs"]["exported"]["properties"]
@@ -285,3 +291,34 @@ def a_renamed_or_retyped_field_fails_and_a_new_one_passes(year: dict[str, Any]) 
     grown["cases"][0]["a_field_from_a_later_version"] = {"any": ["thing"]}
     grown["a_top_level_field_too"] = 1
     validator("status").validate(grown)
+
+
+def test_agent_status_before_and_while_it_runs(vault_home: Path) -> None:
+    """Both shapes: never started, and running (its heartbeat written, its lock held,
+    as the agent itself does)."""
+    assert run_in_process("init").exit_code == 0
+    never = json_of("agent status")
+    assert (never["running"], never["ever_started"]) == (False, False)
+    moment = dt.datetime(2026, 9, 2, 9, 0, tzinfo=dt.UTC)
+    beat = heartbeat.Heartbeat(
+        pid=os.getpid(),
+        started=moment,
+        last_action="checked",
+        last_action_at=moment,
+        last_check=moment,
+        next_check=dt.date(2026, 9, 3),
+        problems=("inbox-unreadable",),
+        tray="running",
+        waiting=("4f2a9b",),
+    )
+    heartbeat.write(vault_home, beat)
+    lock = AgentLock(vault_home)
+    lock.acquire()
+    try:
+        running = json_of("agent status")
+    finally:
+        lock.release()
+    assert (running["running"], running["pid"], running["tray"]) == (True, os.getpid(), "running")
+    assert running["waiting_for_confirmation"] == ["4f2a9b"]
+    stopped = json_of("agent status")
+    assert (stopped["running"], stopped["pid"], stopped["tray"]) == (False, None, "off")
