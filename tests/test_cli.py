@@ -429,7 +429,7 @@ def test_bad_retention_now(case_id: str, vault_home: Path, inbox: Path) -> None:
     outcome = run_in_process(
         "add", str(source), "--case", case_id, "--kind", "photo", env={"RETENTION_NOW": "soon"}
     )
-    error_line(outcome, errors.BadNow, SECRET, str(inbox))
+    assert "RETENTION_NOW='soon'" in error_line(outcome, errors.BadNow, SECRET, str(inbox))
     assert source.read_bytes() == CONTENT
     assert vault_state(vault_home) == before
     created = run_in_process(

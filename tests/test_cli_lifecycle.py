@@ -138,6 +138,9 @@ def test_hold_and_release(case_id: str) -> None:
     assert status_case("2027-02-01")["holds"] == [
         {"placed_on": "2027-02-01", "until": "2027-04-30"}
     ]
+    # Shown up to and including its last day.
+    assert len(status_case("2027-04-30")["holds"]) == 1
+    assert status_case("2027-05-01")["holds"] == []
     run("case", "end", "--case", case_id, now="2027-03-01")
     assert "Nothing is due" in run("apply", now="2027-03-02").stdout
     run("release", "--case", case_id, now="2027-03-02")

@@ -8,8 +8,10 @@ import copy
 import datetime as dt
 import json
 import os
+import sqlite3
 import typing
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -322,3 +324,23 @@ def test_agent_status_before_and_while_it_runs(vault_home: Path) -> None:
     assert running["waiting_for_confirmation"] == ["4f2a9b"]
     stopped = json_of("agent status")
     assert (stopped["running"], stopped["pid"], stopped["tray"]) == (False, None, "off")
+
+
+def test_status_names_damaged_items(vault_home: Path, tmp_path: Path) -> None:
+    """The problems list, with the codes the text output puts in words."""
+    assert run_in_process("init").exit_code == 0
+    case_id = json_of("case new", "--child", "Barn A", "--start", "2026-03-01")["id"]
+    added = {}
+    for name in ("gone.txt", "cut.txt", "fine.txt"):
+        (tmp_path / name).write_bytes(name.encode() * 1000)
+        (item,) = json_of("add", str(tmp_path / name), "--case", case_id, "--kind", "message")
+        added[name] = item["id"]
+    with closing(sqlite3.connect(f"file:{vault_home / 'index.db'}?mode=ro", uri=True)) as db:
+        blob_of = dict(db.execute("SELECT id, blob FROM items").fetchall())
+    (vault_home / "blobs" / blob_of[added["gone.txt"]]).unlink()
+    cut = vault_home / "blobs" / blob_of[added["cut.txt"]]
+    cut.write_bytes(cut.read_bytes()[:100])
+    problems = json_of("status")["problems"]
+    assert sorted((p["item"], p["problem"]) for p in problems) == sorted(
+        [(added["gone.txt"], "blob_missing"), (added["cut.txt"], "blob_truncated")]
+    )

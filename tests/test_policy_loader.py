@@ -289,6 +289,7 @@ def test_unknown_kind() -> None:
     assert isinstance(error, errors.UnknownKind)
     assert error.fields["line"] == line_of(text, '"contacts"')
     assert error.fields["allowed"] == ", ".join(KINDS)
+    assert error.fields["value"] == "contacts"
 
 
 def test_unknown_rule_id() -> None:
@@ -305,12 +306,14 @@ def test_duplicate_rule_id_names_both_lines() -> None:
     assert isinstance(error, errors.DuplicateRule)
     lines = [n for n, line in enumerate(text.splitlines(), 1) if line == 'id = "R2"']
     assert (error.fields["first_line"], error.fields["line"]) == tuple(lines)
+    assert error.fields["rule"] == "R2"
 
 
 def test_unknown_when() -> None:
     text = changed('when = "hold"', 'when = "held"')
     error = load_error(text)
     assert isinstance(error, errors.UnknownValue)
+    assert error.fields["value"] == "held"
     assert error.fields["line"] == line_of(text, '"held"')
 
 

@@ -378,16 +378,17 @@ def test_index_is_a_real_sqlite_file(vault: Vault, vault_home: Path) -> None:
 def test_early_sync_writer_writes_everything_and_syncs_along_the_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every ``SYNC_EVERY`` bytes the helper thread syncs what is written so far, while
-    the writer goes on; the file's size at each sync is seen through the real fdatasync."""
+    """Each time ``SYNC_EVERY`` more bytes are written (not one byte sooner), the helper
+    thread syncs what is written so far while the writer goes on; the file's size at
+    each sync is seen through the real fdatasync. ``finish`` stops the helper."""
     synced_sizes: list[int] = []
-    synced = threading.Event()
+    synced = threading.Semaphore(0)
     real_datasync = files._datasync
 
     def watched_datasync(fd: int) -> None:
         synced_sizes.append(os.fstat(fd).st_size)
         real_datasync(fd)
-        synced.set()
+        synced.release()
 
     monkeypatch.setattr(files, "_datasync", watched_datasync)
 
@@ -395,14 +396,16 @@ def test_early_sync_writer_writes_everything_and_syncs_along_the_way(
         SYNC_EVERY = 1000  # sync often, so the helper thread really runs
 
     target = tmp_path / "blob.part"
-    chunks = [os.urandom(700) for _ in range(20)]
+    chunks = [os.urandom(size) for size in (999, 1, 999, 1, 500)]
+    threads_before = threading.active_count()
     with target.open("wb") as handle:
         writer = Small(handle)
         for number, chunk in enumerate(chunks, start=1):
-            assert writer.write(chunk) == 700
-            if number == 2:  # 1,400 bytes: past SYNC_EVERY, flushed and handed to the helper
-                assert synced.wait(timeout=60), "the helper thread never synced"
+            assert writer.write(chunk) == len(chunk)
+            if number in (2, 4):  # 1,000 and 2,000 bytes: handed to the helper
+                assert synced.acquire(timeout=60), "the helper thread never synced"
         writer.finish()
         writer.finish()  # idempotent
-    assert synced_sizes[0] == 1400  # synced along the way, not only at the end
+    assert synced_sizes == [1000, 2000]  # along the way, each at the mark
+    assert threading.active_count() == threads_before
     assert target.read_bytes() == b"".join(chunks)
