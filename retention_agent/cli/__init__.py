@@ -25,7 +25,7 @@ i18n.translate_click()
 
 # Every subcommand, in the order a person meets them: "module:attribute" in cli/.
 COMMANDS = {
-    "init": "item_cmds:init",
+    "init": "init_cmd:init",
     "case": "case_cmds:case",
     "add": "item_cmds:add",
     "import": "import_cmd:import_command",
@@ -43,6 +43,8 @@ COMMANDS = {
     "wizard": "wizard_cmd:wizard",
     "scan": "scan_cmd:scan_command",
     "passphrase": "key_cmds:passphrase",
+    "recovery": "recovery_cmds:recovery",
+    "contact-person": "contact_person_cmds:contact_person_group",
     "demo": "demo_cmd:demo",
 }
 

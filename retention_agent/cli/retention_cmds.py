@@ -16,6 +16,7 @@ from retention_agent.cli.common import (
     now,
     option,
 )
+from retention_agent.cli.contact_person_cmds import echo_contact_person
 from retention_agent.cli.leftover_texts import copies_line, tombstone_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import action_label, decision_json, kinds_label
@@ -214,11 +215,13 @@ def hold(case_id: str, until: dt.date, reason: str) -> None:
     """
     with open_vault() as vault:
         place_hold(vault, case_id, now().date(), until, reason)
-    click.echo(
-        _("Nothing in case {case} will be deleted until after {date}.").format(
-            case=case_id, date=format_date(until)
+        click.echo(
+            _("Nothing in case {case} will be deleted until after {date}.").format(
+                case=case_id, date=format_date(until)
+            )
         )
-    )
+        click.echo(_("A concern for the child goes to your Red Barnet contact person first (C2)."))
+        echo_contact_person(vault)
 
 
 @click.command(cls=TranslatedCommand)
