@@ -45,6 +45,8 @@ COMMANDS = {
     "passphrase": "key_cmds:passphrase",
     "recovery": "recovery_cmds:recovery",
     "contact-person": "contact_person_cmds:contact_person_group",
+    "transfer": "transfer_cmds:transfer",
+    "finish": "finish_cmd:finish",
     "demo": "demo_cmd:demo",
 }
 

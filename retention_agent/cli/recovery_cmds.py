@@ -72,7 +72,7 @@ def recovery_use() -> None:
     Example:
         retention recovery use
     """
-    code = RecoveryCode.parse(_read_code())
+    code = RecoveryCode.parse(read_code())
     home = vault_home()
     store = rescue.use_code(home, code, passphrase_source())
     with Vault.open(home, passphrase_source(), store=store) as vault:
@@ -86,7 +86,7 @@ def recovery_use() -> None:
     )
 
 
-def _read_code() -> str:
+def read_code() -> str:
     typed = os.environ.get(CODE_ENV)
     if typed:
         return typed

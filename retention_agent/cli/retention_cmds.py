@@ -22,7 +22,7 @@ from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import action_label, decision_json, kinds_label
 from retention_agent.enforce import apply_due, assess, due_deletions, pending
 from retention_agent.errors import ExitCode, ReceiptsBroken
-from retention_agent.i18n import _, format_date, format_size, ngettext
+from retention_agent.i18n import N_, _, format_date, format_size, ngettext
 from retention_agent.lifecycle import (
     ALL_PLACES,
     checklist_done,
@@ -181,6 +181,10 @@ def describe_receipt(receipt: receipt_log.Receipt) -> str:
         return _("#{seq} {date}: case {case}: cleaned up outside the vault: {place}").format(
             seq=receipt.seq, date=date, case=body["case"], place=_(ALL_PLACES[body["place"]])
         )
+    if body["type"] == "transfer-in":
+        return _("#{seq} {date}: the vault was moved here from another laptop.").format(
+            seq=receipt.seq, date=date
+        )
     parts = ", ".join(
         f"{kinds_label((kind,))} ×{entry['count']} ({format_size(entry['bytes'])})"
         for kind, entry in body["kinds"].items()
@@ -193,9 +197,16 @@ def describe_receipt(receipt: receipt_log.Receipt) -> str:
         date=date,
         case=body["case"],
         parts=parts,
-        rules=", ".join(body["rules"]),
+        rules=", ".join(body["rules"]) or _(WHY.get(body.get("reason", ""), "—")),
         version=body["policy"]["version"],
     )
+
+
+# Why a deletion that no rule asked for was made (the receipt's ``reason``).
+WHY = {
+    "family-finished": N_("the family's 'retention finish'"),
+    "transferred": N_("the move to a new laptop"),
+}
 
 
 @click.command(cls=TranslatedCommand)
