@@ -55,19 +55,21 @@ def finish(yes: bool, as_json: bool) -> None:
         for case in held:
             if case.hold_until is not None:
                 raise ending.CaseUnderHold(case=case.case_id, date=case.hold_until.isoformat())
-        _confirm(held, yes)
+        _confirm(held, yes, err=as_json)
         last = ending.finish(vault, moment, ending.FINISHED)
     report_summary(last, as_json=as_json)
 
 
-def _confirm(held: list[ending.StillHeld], yes: bool) -> None:
+def _confirm(held: list[ending.StillHeld], yes: bool, *, err: bool) -> None:
+    """What is still held, then a yes (on stderr under --json, which keeps stdout JSON)."""
     if held:
-        click.echo(_("Still held in the vault:"))
+        click.echo(_("Still held in the vault:"), err=err)
         for case in held:
             kinds = ", ".join(kind_count(kind, count) for kind, count in case.kinds.items())
-            click.echo("  " + _("Case {case}: {items}").format(case=case.case_id, items=kinds))
+            line = _("Case {case}: {items}").format(case=case.case_id, items=kinds)
+            click.echo("  " + line, err=err)
     else:
-        click.echo(_("Every case is closed: the vault holds no items."))
+        click.echo(_("Every case is closed: the vault holds no items."), err=err)
     if yes:
         return
     if sys.stdin is None or not sys.stdin.isatty():
