@@ -59,7 +59,9 @@ def test_finish_deletes_everything_and_prints_a_summary_without_names(
     assert summary["deleted_items"] == {"photo": 1}
     assert summary["chain_intact"] is True
     assert [r["reason"] for r in summary["receipts"]] == ["family-finished"]
-    assert ALIAS not in out and "Kontaktsen" not in out and "IMG_0001" not in out
+    assert ALIAS not in out
+    assert "Kontaktsen" not in out
+    assert "IMG_0001" not in out
     assert not vault_home.exists()
     assert retention("status")[0] == 7  # no vault here any more
 
@@ -73,7 +75,8 @@ def test_finish_is_refused_under_a_hold(old_laptop: tuple[str, str], vault_home:
     )
     code, _out, err = retention("finish", "--yes", **env)
     assert code == 10
-    assert "hold" in err and "Kontaktsen" in err
+    assert "hold" in err
+    assert "Kontaktsen" in err
     assert (vault_home / "index.db").exists()
 
 
@@ -82,8 +85,8 @@ def test_a_finish_cut_short_is_finished_without_a_key(vault_home: Path) -> None:
     (vault_home / "blobs").mkdir()
     (vault_home / "blobs" / ("a" * 32)).write_bytes(b"ciphertext")
     (vault_home / "index.db").write_bytes(b"index")
-    summary = {"reason": "family-finished", "date": "2027-03-01", "receipts": []}
-    summary |= {"deleted_items": {}, "chain_head": "0" * 64, "chain_intact": True}
+    summary: dict[str, object] = {"reason": "family-finished", "date": "2027-03-01"}
+    summary |= {"receipts": [], "deleted_items": {}, "chain_head": "0" * 64, "chain_intact": True}
     (vault_home / teardown.MARKER).write_text(json.dumps(summary))
     done = CliRunner().invoke(cli, ["finish"])
     assert done.exit_code == 0, done.stderr
@@ -113,7 +116,8 @@ def test_transfer_moves_the_vault_and_then_deletes_the_old_copy(
         RETENTION_HOME=str(new_home),
         RETENTION_RECOVERY_CODE="0000-0000-0000-0000-0000-0000-0000",
     )
-    assert wrong[0] != 0 and not new_home.exists()
+    assert wrong[0] != 0
+    assert not new_home.exists()
     new = {"RETENTION_HOME": str(new_home), "RETENTION_PASSPHRASE": NEW_PASSPHRASE}
     code, out, err = retention(
         "transfer", "import", str(bundle), RETENTION_RECOVERY_CODE=recovery, **new

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from retention_agent.formats.vcard import Contact
-
 from retention_agent.lifecycle import record_end
 from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.vault import Vault
