@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from retention_agent.demo import synthetic
 from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import N_, Language, _, format_date
+from retention_agent.launch import retention_command
 
 DEMO_PASSPHRASE = "demo-only-passphrase"  # noqa: S105 - protects synthetic data only
 DEMO_START = dt.date(2026, 3, 1)
@@ -54,16 +54,9 @@ class Tour:
         """Run one ``retention`` command as its own process and echo it with its output."""
         shown = " ".join(_quote(arg) for arg in args)
         self.echo(f"$ RETENTION_NOW={self.today.isoformat()} retention {shown}")
-        env = dict(
-            os.environ,
-            RETENTION_HOME=str(self.home),
-            RETENTION_NOW=self.today.isoformat(),
-            RETENTION_PASSPHRASE=DEMO_PASSPHRASE,
-            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-        )
         result = subprocess.run(
-            [sys.executable, "-m", "retention_agent", *args, "--lang", self.language],
-            env=env,
+            retention_command(*args, "--lang", self.language),
+            env=self.env(),
             capture_output=True,
             text=True,
             check=False,
@@ -78,6 +71,16 @@ class Tour:
         if result.returncode != expect:
             raise DemoStepFailed(step=shown, code=result.returncode)
         return result.stdout
+
+    def env(self) -> dict[str, str]:
+        """The environment of every demo command: the demo vault, its day, its key file."""
+        return dict(
+            os.environ,
+            RETENTION_HOME=str(self.home),
+            RETENTION_NOW=self.today.isoformat(),
+            RETENTION_PASSPHRASE=DEMO_PASSPHRASE,
+            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        )
 
 
 def _quote(arg: str) -> str:
