@@ -11,6 +11,7 @@ from enum import IntEnum
 from typing import Any, ClassVar
 
 from retention_agent.i18n import N_, _
+from retention_agent.names import shown
 
 
 class ExitCode(IntEnum):
@@ -40,7 +41,10 @@ class RetentionError(Exception):
         super().__init__(self.message.format(**fields))
 
     def user_text(self) -> str:
-        return _(self.message).format(**self.fields)
+        # A field may be a file name the user typed: shown, but never able to fake a
+        # line or steer the terminal (``names.shown``).
+        fields = {k: shown(v) if isinstance(v, str) else v for k, v in self.fields.items()}
+        return _(self.message).format(**fields)
 
 
 class VaultNotInitialised(RetentionError):
@@ -318,6 +322,20 @@ class PathVanished(RetentionError):
 class FolderNotFile(RetentionError):
     message = N_("A folder was found where a file was expected. Nothing was changed.")
     exit_code = ExitCode.INPUT
+
+
+class OsRefused(RetentionError):
+    message = N_("The operating system refused a file operation (error {code}).")
+    exit_code = ExitCode.FAILURE
+
+
+class Unexpected(RetentionError):
+    message = N_(
+        "An unexpected problem stopped the command (a fault in retention-agent). What was "
+        "already done is kept. Run the command again with --debug and send what it prints "
+        "to the developers: it contains no names."
+    )
+    exit_code = ExitCode.FAILURE
 
 
 def from_os_error(error: OSError) -> RetentionError | None:

@@ -22,17 +22,53 @@ from retention_agent.cli.texts import kind_label
 from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
 from retention_agent.formats.vcard import RELATIONS, Contact
 from retention_agent.i18n import _, format_date, format_size, ngettext
+<<<<<<< HEAD
+=======
+from retention_agent.names import json_fields, shown
+from retention_agent.paths import vault_home
+>>>>>>> main
 from retention_agent.scan import sync_warnings
 from retention_agent.vault import catalog, copies, interrupts, originals, sources
 from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.ingest import Batch, Ingested
-from retention_agent.vault.records import KINDS
+from retention_agent.vault.records import KINDS, ItemRecord
 from retention_agent.vault.vault import Vault
 
 KIND = click.Choice(KINDS)
 
 
 @click.command(cls=TranslatedCommand)
+<<<<<<< HEAD
+=======
+@option(
+    "--allow-synced",
+    is_flag=True,
+    help="Create the vault even in a folder a cloud service synchronises (not advised).",
+)
+@common_options
+def init(allow_synced: bool) -> None:
+    """Create the encrypted vault (once per laptop).
+
+    The key goes into the operating system's keyring; where there is none, into a key
+    file protected by a passphrase (RETENTION_PASSPHRASE, or asked for). A folder that
+    a cloud service (OneDrive, Dropbox, iCloud, ...) synchronises is refused unless
+    --allow-synced is given.
+
+    \b
+    Example:
+        retention init
+    """
+    if not allow_synced:
+        sync_warnings.refuse_synced_vault(vault_home())
+    with create_vault(now()) as vault:
+        click.echo(_("Vault created in {path}.").format(path=shown(str(vault.home))))
+        click.echo(_("The key is kept in: {backend}.").format(backend=vault.store.describe()))
+        click.echo(finality_text(finality.assess(vault.home, vault.store.kind)))
+        click.echo(backups_text())
+
+
+@click.command(cls=TranslatedCommand)
+>>>>>>> main
 # readable=False: the vault checks the files itself, with errors in the user's language.
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @option("--case", "case_id", required=True, help="The case the files belong to.")
@@ -147,13 +183,16 @@ def _report_added(
         if part.skipped:
             click.echo(
                 _("'{name}': already in the vault as item {item}; not added again.").format(
-                    name=path, item=part.duplicate_of
+                    name=shown(str(path)), item=part.duplicate_of
                 )
             )
         else:
             click.echo(
                 _("'{name}': added as item {item} ({kind}, {size}).").format(
-                    name=path, item=part.item_id, kind=kind_label(kind), size=format_size(part.size)
+                    name=shown(str(path)),
+                    item=part.item_id,
+                    kind=kind_label(kind),
+                    size=format_size(part.size),
                 )
             )
         if part.item_id in unread:
@@ -289,10 +328,11 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
                     "id": item.id,
                     "case": item.case_id,
                     "kind": item.kind,
-                    "name": item.name,
+                    **json_fields("name", item.name),
                     "size": item.size,
                     "added": item.added.isoformat(),
                     "origin": item.origin,
+                    "damaged": item.damaged,
                 }
                 for item in items
             ]
@@ -304,7 +344,7 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
     for item in items:
         click.echo(
             f"{item.id}  {item.case_id}  {kind_label(item.kind):<14} "
-            f"{format_size(item.size):>10}  {format_date(item.added, 'short')}  {item.name}"
+            f"{format_size(item.size):>10}  {format_date(item.added, 'short')}  {_shown_name(item)}"
             + _origin_text(item.origin)
         )
 
@@ -318,6 +358,14 @@ def _origin_text(origin: dict[str, Any] | None) -> str:
         source=labels.get(origin.get("format", ""), origin.get("format", "")),
         file=origin.get("source", ""),
     )
+
+
+def _shown_name(item: ItemRecord) -> str:
+    if item.damaged:
+        return _("[damaged: 'retention verify' says more]") + (
+            f" {shown(item.name)}" if item.name else ""
+        )
+    return shown(item.name)
 
 
 @click.command("open", cls=TranslatedCommand)
@@ -345,7 +393,7 @@ def open_item(item_id: str, folder: Path) -> None:
     with open_vault() as vault:
         target = catalog.export_item(vault, item_id, folder)
         copies.track_open(vault, catalog.get_item(vault, item_id), target, moment)
-    click.echo(_("Decrypted to {path}.").format(path=target))
+    click.echo(_("Decrypted to {path}.").format(path=shown(str(target))))
     warning = sync_warnings.check(target, "open")
     if warning is not None:
         click.echo(warning, err=True)

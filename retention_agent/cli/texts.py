@@ -31,16 +31,6 @@ def kind_count(kind: str, count: int) -> str:
     return forms[kind].format(n=count)
 
 
-_PROBLEMS = {
-    "blob_missing": N_("its encrypted file is missing"),
-    "blob_truncated": N_("its encrypted file is cut short"),
-}
-
-
-def problem_label(code: str) -> str:
-    return _(_PROBLEMS[code])
-
-
 def relative_days(days: int) -> str:
     """``in 94 days`` / ``today`` / ``3 days ago``."""
     if days == 0:

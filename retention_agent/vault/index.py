@@ -127,13 +127,11 @@ CREATE TABLE digests (
 ) STRICT;
 """
 
-# Version 1 had neither MACs nor sealed records: what turns it into version 2.
-MIGRATE_FROM_1 = (
-    *(
-        f"ALTER TABLE {table} ADD COLUMN mac BLOB NOT NULL DEFAULT x''"
-        for table in ("cases", "items", "holds", "journal", "checklist", "receipts")
-    ),
-    """CREATE TABLE sealed (
+# What version 2 added to version 1: the MAC column of each authenticated table, and two
+# tables. (A development build made ``sealed`` before the version changed: IF NOT EXISTS.)
+MAC_TABLES = ("cases", "items", "holds", "journal", "checklist", "receipts")
+MIGRATE_FROM_1_TABLES = (
+    """CREATE TABLE IF NOT EXISTS sealed (
     id INTEGER PRIMARY KEY,
     topic TEXT NOT NULL,
     case_id TEXT REFERENCES cases(id),
@@ -141,7 +139,7 @@ MIGRATE_FROM_1 = (
     sealed BLOB NOT NULL,
     mac BLOB NOT NULL DEFAULT x''
 ) STRICT""",
-    "CREATE TABLE digests (scope TEXT PRIMARY KEY, digest BLOB NOT NULL) STRICT",
+    "CREATE TABLE IF NOT EXISTS digests (scope TEXT PRIMARY KEY, digest BLOB NOT NULL) STRICT",
 )
 
 
