@@ -15,6 +15,7 @@ from retention_agent.cli.texts import backups_text, finality_text
 from retention_agent.contact_person import ContactPerson
 from retention_agent.errors import RetentionError
 from retention_agent.i18n import _
+from retention_agent.names import shown
 from retention_agent.paths import vault_home
 from retention_agent.scan import sync_warnings
 from retention_agent.vault import finality, rescue
@@ -45,7 +46,7 @@ def init(allow_synced: bool) -> None:
     if not allow_synced:
         sync_warnings.refuse_synced_vault(vault_home())
     with create_vault(now()) as vault:
-        click.echo(_("Vault created in {path}.").format(path=vault.home))
+        click.echo(_("Vault created in {path}.").format(path=shown(str(vault.home))))
         click.echo(_("The key is kept in: {backend}.").format(backend=vault.store.describe()))
         click.echo(finality_text(finality.assess(vault.home, vault.store.kind)))
         click.echo(backups_text())

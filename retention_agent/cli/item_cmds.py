@@ -22,11 +22,7 @@ from retention_agent.cli.texts import kind_label
 from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
 from retention_agent.formats.vcard import RELATIONS, Contact
 from retention_agent.i18n import _, format_date, format_size, ngettext
-<<<<<<< HEAD
-=======
 from retention_agent.names import json_fields, shown
-from retention_agent.paths import vault_home
->>>>>>> main
 from retention_agent.scan import sync_warnings
 from retention_agent.vault import catalog, copies, interrupts, originals, sources
 from retention_agent.vault.adding import add_files, ingest_contact
@@ -38,37 +34,6 @@ KIND = click.Choice(KINDS)
 
 
 @click.command(cls=TranslatedCommand)
-<<<<<<< HEAD
-=======
-@option(
-    "--allow-synced",
-    is_flag=True,
-    help="Create the vault even in a folder a cloud service synchronises (not advised).",
-)
-@common_options
-def init(allow_synced: bool) -> None:
-    """Create the encrypted vault (once per laptop).
-
-    The key goes into the operating system's keyring; where there is none, into a key
-    file protected by a passphrase (RETENTION_PASSPHRASE, or asked for). A folder that
-    a cloud service (OneDrive, Dropbox, iCloud, ...) synchronises is refused unless
-    --allow-synced is given.
-
-    \b
-    Example:
-        retention init
-    """
-    if not allow_synced:
-        sync_warnings.refuse_synced_vault(vault_home())
-    with create_vault(now()) as vault:
-        click.echo(_("Vault created in {path}.").format(path=shown(str(vault.home))))
-        click.echo(_("The key is kept in: {backend}.").format(backend=vault.store.describe()))
-        click.echo(finality_text(finality.assess(vault.home, vault.store.kind)))
-        click.echo(backups_text())
-
-
-@click.command(cls=TranslatedCommand)
->>>>>>> main
 # readable=False: the vault checks the files itself, with errors in the user's language.
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @option("--case", "case_id", required=True, help="The case the files belong to.")

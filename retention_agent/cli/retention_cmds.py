@@ -21,11 +21,7 @@ from retention_agent.cli.leftover_texts import copies_line, tombstone_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import action_label, decision_json, kinds_label
 from retention_agent.enforce import apply_due, assess, due_deletions, pending
-<<<<<<< HEAD
-from retention_agent.errors import ExitCode, ReceiptsBroken
-=======
 from retention_agent.errors import ExitCode, ReceiptsBroken, RetentionError
->>>>>>> main
 from retention_agent.i18n import N_, _, format_date, format_size, ngettext
 from retention_agent.lifecycle import (
     ALL_PLACES,

@@ -16,6 +16,7 @@ from retention_agent.cli.recovery_cmds import read_code
 from retention_agent.cli.session import open_vault, passphrase_source
 from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import N_, _
+from retention_agent.names import shown
 from retention_agent.paths import vault_home
 from retention_agent.vault import files
 from retention_agent.vault import transfer as moving
@@ -95,7 +96,7 @@ def transfer_export(folder: Path, use_passphrase: bool) -> None:
             RecoveryFile(vault.home / FILE_NAME, vault.id).open(code)  # the current code?
             secret, protection = code.symbols, moving.BY_CODE
         path = moving.export_bundle(vault, folder, secret, protection, moment)[0]
-    click.echo(_("The vault is written to {path}.").format(path=path))
+    click.echo(_("The vault is written to {path}.").format(path=shown(str(path))))
     click.echo(
         _(
             "On the new laptop, install the program and run 'retention transfer import' with "
@@ -152,7 +153,7 @@ def transfer_import(bundle: Path, keep_file: bool) -> None:
         return str(click.prompt(_("The transfer file's passphrase"), hide_input=True, err=True))
 
     done = arriving.import_bundle(bundle, home, secret, passphrase_source(), now())
-    click.echo(_("The vault is now on this laptop, in {path}.").format(path=home))
+    click.echo(_("The vault is now on this laptop, in {path}.").format(path=shown(str(home))))
     click.echo(_("Its key is kept in: {backend}.").format(backend=done.store.describe()))
     if not keep_file:
         files.overwrite_and_unlink(bundle)
