@@ -27,7 +27,7 @@ grep -rlI --null "$BUILD/venv" "$BUILD/venv" | xargs -0 -r sed -i "s|$BUILD/venv
 mkdir -p "$PKG$(dirname "$PREFIX")"
 mv "$BUILD/venv" "$PKG$PREFIX"
 rmdir "$BUILD"
-/usr/bin/python3 -m compileall -q -j 0 -d "$PREFIX" -s "$PKG$PREFIX" "$PKG$PREFIX/lib" >/dev/null
+/usr/bin/python3 -m compileall -q -j 0 -s "$PKG" -p / "$PKG$PREFIX/lib" >/dev/null
 install -m 0755 packaging/linux/retention-status-window "$PKG$PREFIX/bin/"
 
 install -d "$PKG/usr/bin" "$PKG/usr/share/applications" "$PKG/etc/xdg/autostart" \
