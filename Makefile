@@ -1,7 +1,7 @@
 # One command for every check: `make check` (ruff, mypy, pytest).
 PYTHON ?= .venv/bin/python
 
-.PHONY: check lint typecheck test venv mutants
+.PHONY: check lint typecheck test venv deb mutants
 
 check: lint typecheck test
 
@@ -17,6 +17,10 @@ typecheck:
 
 test:
 	$(PYTHON) -m pytest
+
+# dist/retention-agent_<version>_amd64.deb (Debian 12; see packaging/README.md)
+deb:
+	packaging/linux/build-deb.sh
 
 # Mutation testing of the core, by hand and never in CI (hours on two cores; see
 # mutation.md). Results stay in mutants/, so a stopped run goes on where it was.

@@ -239,14 +239,17 @@ def test_exit_9_a_value_that_is_not_valid(case_id: str) -> None:
     )
 
 
-def test_exit_10_refused_by_the_rules(case_id: str) -> None:
-    env = {"RETENTION_NOW": "2027-02-01"}
-    assert run_in_process("case", "continue", "--case", case_id, env=env).exit_code == 0
-    again = without_now_note(run_in_process("case", "end", "--case", case_id, env=env))
-    line = error_line(again, errors.DecisionAlreadyRecorded)
-    assert line == (
-        f"Error: {errors.DecisionAlreadyRecorded(case=case_id, decision='continue').user_text()}"
-    )
+def test_exit_10_refused_to_protect_data(case_id: str, tmp_path: Path) -> None:
+    """A link is not followed: the file behind it stays where it is, untouched."""
+    real = tmp_path / "photo.jpg"
+    real.write_bytes(b"the real photo")
+    link = tmp_path / "link.jpg"
+    link.symlink_to(real)
+    added = run_in_process("add", str(link), "--case", case_id, "--kind", "photo")
+    line = error_line(added, errors.SourceIsSymlink)
+    assert line == f"Error: {errors.SourceIsSymlink(name=str(link)).user_text()}"
+    assert real.read_bytes() == b"the real photo"
+    assert link.is_symlink()
 
 
 def test_exit_11_the_agent_already_runs(

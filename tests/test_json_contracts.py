@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
+from retention_agent import finish as ending
 from retention_agent.agent import heartbeat
 from retention_agent.agent.lock import AgentLock
 from retention_agent.cli import cli
@@ -159,6 +160,8 @@ def test_command_enums_follow_the_code() -> None:
     agent = load("agent-status.schema.json")["then"]["properties"]
     assert agent["last_action"]["enum"] == list(typing.get_args(heartbeat.Action))
     assert agent["tray"]["enum"] == list(typing.get_args(heartbeat.Tray))
+    reasons = load("finish.schema.json")["properties"]["reason"]["enum"]
+    assert reasons == [ending.FINISHED, ending.TRANSFERRED]
     formats = load("import.schema.json")["items"]["properties"]["format"]["enum"]
     assert formats == list(typing.get_args(ExportFormat))
     exported = load("export-photos.schema.json")["$defs"]["exported"]["properties"]
@@ -230,6 +233,12 @@ def year(tmp_path: Path) -> dict[str, Any]:
     outputs["receipts"] = json_of("receipts")
     outputs["scan"] = json_of("scan", str(inbox), "--remove", now="2026-09-04")
     outputs["verify"] = json_of("verify")
+    outputs["no contact person"] = json_of("contact-person show")
+    set_person = ["contact-person", "set", "--name", "Kontakt K", "--phone", "+45 11 22 33 44"]
+    assert run_in_process(*set_person).exit_code == 0
+    outputs["contact person"] = json_of("contact-person show")
+    at("2026-09-05", "release", "--case", cases["held"])  # a hold refuses finish
+    outputs["finish"] = json_of("finish", "--yes", now="2026-09-05")
     outputs["cases"] = cases
     return outputs
 
@@ -264,6 +273,14 @@ def test_every_command_output_matches_its_schema(year: dict[str, Any]) -> None:
     assert year["scan"]["tracked"] + year["scan"]["exact"], year["scan"]
     assert year["scan"]["removed"]
     assert year["verify"]["ok"] is True
+    assert year["no contact person"] is None
+    assert year["contact person"] == {
+        "name": "Kontakt K",
+        "phone": "+45 11 22 33 44",
+        "email": None,
+    }
+    assert year["finish"]["chain_intact"] is True
+    assert len(year["finish"]["receipts"]) > len(year["receipts"]["receipts"])  # held items too
     assert year["verify"]["checked"]["receipts"] == len(year["receipts"]["receipts"])
     a_renamed_or_retyped_field_fails_and_a_new_one_passes(year)
 

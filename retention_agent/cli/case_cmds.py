@@ -16,7 +16,9 @@ from retention_agent.cli.common import (
     now,
     option,
 )
+from retention_agent.cli.contact_person_cmds import echo_contact_person, naming_contact_person_on
 from retention_agent.cli.session import open_vault
+from retention_agent.errors import DecisionAlreadyRecorded
 from retention_agent.i18n import _, format_date
 from retention_agent.lifecycle import record_continue, record_end, record_export_outcome
 from retention_agent.names import json_fields, shown
@@ -113,7 +115,7 @@ def case_continue(case_id: str) -> None:
     Example:
         retention case continue --case 4f2a9b
     """
-    with open_vault() as vault:
+    with open_vault() as vault, naming_contact_person_on(vault, DecisionAlreadyRecorded):
         record_continue(vault, case_id, now().date())
     click.echo(_("Recorded: case {case} continues privately (R1).").format(case=case_id))
     click.echo(_("The match paper will be deleted when the year ends (R3); run 'retention plan'."))
@@ -141,11 +143,14 @@ def case_end(case_id: str, ended_on: dt.date | None, initiated_by: str) -> None:
         retention case end --case 4f2a9b --date 2027-03-01 --initiated-by child-family
     """
     today = now().date()
-    with open_vault() as vault:
+    with open_vault() as vault, naming_contact_person_on(vault, DecisionAlreadyRecorded):
         record_end(vault, case_id, today, ended_on or today, initiated_by)  # type: ignore[arg-type]
-    click.echo(_("Recorded: the relationship in case {case} has ended (R2).").format(case=case_id))
-    if initiated_by == "volunteers":
-        click.echo(_(RESUME_VIA_CONTACT_PERSON))
+        click.echo(
+            _("Recorded: the relationship in case {case} has ended (R2).").format(case=case_id)
+        )
+        if initiated_by == "volunteers":
+            click.echo(_(RESUME_VIA_CONTACT_PERSON))
+            echo_contact_person(vault)
     click.echo(_("Run 'retention plan' to see what will be deleted when."))
 
 

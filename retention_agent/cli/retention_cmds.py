@@ -16,6 +16,7 @@ from retention_agent.cli.common import (
     now,
     option,
 )
+from retention_agent.cli.contact_person_cmds import echo_contact_person
 from retention_agent.cli.leftover_texts import copies_line, tombstone_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import action_label, decision_json, kinds_label
@@ -240,6 +241,10 @@ def describe_receipt(receipt: receipt_log.Receipt) -> str:
         return _("#{seq} {date}: case {case}: cleaned up outside the vault: {place}").format(
             seq=receipt.seq, date=date, case=body["case"], place=_(ALL_PLACES[body["place"]])
         )
+    if body["type"] == "transfer-in":
+        return _("#{seq} {date}: the vault was moved here from another laptop.").format(
+            seq=receipt.seq, date=date
+        )
     parts = ", ".join(
         f"{kinds_label((kind,))} ×{entry['count']} ({format_size(entry['bytes'])})"
         for kind, entry in body["kinds"].items()
@@ -252,9 +257,16 @@ def describe_receipt(receipt: receipt_log.Receipt) -> str:
         date=date,
         case=body["case"],
         parts=parts,
-        rules=", ".join(body["rules"]),
+        rules=", ".join(body["rules"]) or _(WHY.get(body.get("reason", ""), "—")),
         version=body["policy"]["version"],
     )
+
+
+# Why a deletion that no rule asked for was made (the receipt's ``reason``).
+WHY = {
+    "family-finished": N_("the family's 'retention finish'"),
+    "transferred": N_("the move to a new laptop"),
+}
 
 
 @click.command(cls=TranslatedCommand)
@@ -274,11 +286,13 @@ def hold(case_id: str, until: dt.date, reason: str) -> None:
     """
     with open_vault() as vault:
         place_hold(vault, case_id, now().date(), until, reason)
-    click.echo(
-        _("Nothing in case {case} will be deleted until after {date}.").format(
-            case=case_id, date=format_date(until)
+        click.echo(
+            _("Nothing in case {case} will be deleted until after {date}.").format(
+                case=case_id, date=format_date(until)
+            )
         )
-    )
+        click.echo(_("A concern for the child goes to your Red Barnet contact person first (C2)."))
+        echo_contact_person(vault)
 
 
 @click.command(cls=TranslatedCommand)
