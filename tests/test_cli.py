@@ -366,6 +366,16 @@ def test_unknown_case(case_id: str, vault_home: Path, inbox: Path) -> None:
     assert run_in_process("list", "--json").json() == []
 
 
+def test_the_same_contact_may_be_typed_twice(case_id: str) -> None:
+    """Two people can share a name; a typed contact is never refused as a duplicate."""
+    first, second = (
+        run_in_process("contact", "add", "--case", case_id, "--name", "Far B", "--json").json()
+        for _ in range(2)
+    )
+    assert first["id"] != second["id"]
+    assert [item["kind"] for item in run_in_process("list", "--json").json()] == ["contact"] * 2
+
+
 @pytest.mark.parametrize("name", ["../x", "../../x", "{tmp}/x", "..\\x"])
 def test_open_never_writes_outside_the_chosen_folder(
     case_id: str, tmp_path: Path, name: str

@@ -136,6 +136,29 @@ def test_receipts_carry_no_personal_data_and_chain(vault: Vault, tmp_path: Path)
     assert receipts.first_broken(vault.db) is None
 
 
+def test_a_receipt_counts_and_sums_per_kind(vault: Vault, tmp_path: Path) -> None:
+    case_id = add_case(vault)
+    photos = [
+        _ingest(vault, case_id, tmp_path, f"{n}.jpg", b"p" * size, "photo")
+        for n, size in enumerate((10, 20, 30))
+    ]
+    paper = _ingest(vault, case_id, tmp_path, "mp.pdf", b"m" * 7, "match_paper")
+    receipt = delete_items(vault, _request(case_id, *photos, paper), LATER)
+    assert receipt.body["kinds"] == {
+        "photo": {"count": 3, "bytes": 60},
+        "match_paper": {"count": 1, "bytes": 7},
+    }
+
+
+def test_receipt_bodies_are_canonical_json() -> None:
+    """Sorted keys, no spaces, UTF-8 kept as it is: the same body always gives the same
+    text, so anyone can recompute a receipt's hash from what is stored."""
+    body = {"type": "deletion", "case": "c0ffee", "rules": ["R2a"], "note": "sæt"}
+    text = receipts.canonical(body)
+    assert text == '{"case":"c0ffee","note":"sæt","rules":["R2a"],"type":"deletion"}'
+    assert receipts.canonical(dict(reversed(body.items()))) == text
+
+
 def test_edited_receipt_breaks_the_chain(vault: Vault, tmp_path: Path) -> None:
     case_id = add_case(vault)
     for name in ("a.pdf", "b.pdf"):

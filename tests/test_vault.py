@@ -359,11 +359,13 @@ def test_cases_remember_their_policy(vault: Vault) -> None:
         now=NOW,
     )
     record = get_case(vault, case_id)
-    assert (record.alias, record.policy_version, record.policy_text) == (
+    assert (record.alias, record.policy_id, record.policy_version, record.policy_text) == (
         "Barn A",
+        "hjem-til-os",
         "1",
         "# policy text\n",
     )
+    assert (record.start, record.created) == (dt.date(2026, 3, 1), NOW)
 
 
 def test_index_is_a_real_sqlite_file(vault: Vault, vault_home: Path) -> None:
