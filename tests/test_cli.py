@@ -366,7 +366,7 @@ def test_unknown_case(case_id: str, vault_home: Path, inbox: Path) -> None:
     assert run_in_process("list", "--json").json() == []
 
 
-def test_the_same_contact_may_be_typed_twice(case_id: str) -> None:
+def test_the_same_contact_may_be_typed_twice(case_id: str, tmp_path: Path) -> None:
     """Two people can share a name; a typed contact is never refused as a duplicate."""
     first, second = (
         run_in_process("contact", "add", "--case", case_id, "--name", "Far B", "--json").json()
@@ -374,6 +374,12 @@ def test_the_same_contact_may_be_typed_twice(case_id: str) -> None:
     )
     assert first["id"] != second["id"]
     assert [item["kind"] for item in run_in_process("list", "--json").json()] == ["contact"] * 2
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run_in_process("open", first["id"], "--to", str(out)).exit_code == 0
+    card = (out / "Far B.vcf").read_text(encoding="utf-8")
+    assert card.startswith("BEGIN:VCARD")
+    assert "FN:Far B" in card
 
 
 @pytest.mark.parametrize("name", ["../x", "../../x", "{tmp}/x", "..\\x"])

@@ -137,6 +137,7 @@ def test_a_syntax_error_names_line_and_column() -> None:
     assert error.fields["line"] == line_of(text, 'decision_window "P30D"')
     assert error.fields["column"] == 17
     assert "(at line" not in error.user_text()
+    assert error.fields["detail"] == "Expected '=' after a key in a key/value pair"
 
 
 def test_a_syntax_error_at_the_end_points_at_the_last_line() -> None:
