@@ -4,21 +4,23 @@ its receipt per case.
 
 ``retention apply`` and the background agent call :func:`apply_due`; ``--dry-run`` and
 ``retention plan`` call :func:`due_deletions` / the engine, which never change anything.
+``retention remove`` calls :func:`remove_items` for items added by mistake.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from retention_agent.errors import UnknownCase
+from retention_agent.errors import CaseOnHold, UnknownCase, UnknownItem
 from retention_agent.policy.assessment import CaseAssessment, Decision, due_now
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold, ItemFacts
 from retention_agent.policy.loader import load_policy_text
-from retention_agent.policy.model import Policy
+from retention_agent.policy.model import KINDS, Kind, Policy
 from retention_agent.vault.cases import list_cases, policy_text
 from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
@@ -64,6 +66,8 @@ def case_facts(vault: Vault, case_id: str) -> CaseFacts:
         export_outcome=row["export_outcome"],
         export_outcome_on=_date(row["export_outcome_on"]),
         holds=holds,
+        closed_on=_date(row["closed_on"]),
+        offer_on_close=row["offer_on_close"] != 0,
     )
 
 
@@ -101,34 +105,86 @@ def pending(assessment: CaseAssessment, today: dt.date) -> tuple[Decision, ...]:
     )
 
 
+# Why a deletion happened when no policy rule caused it (the receipt's "reason").
+CLOSED_BY_FAMILY = "closed-by-family"  # the family closed a case they had continued
+ADDED_BY_MISTAKE = "added-by-mistake"  # ``retention remove``
+
+
 @dataclass(frozen=True)
 class DueDeletion:
     case_id: str
     request: DeletionRequest
-    kinds: tuple[str, ...]
+    kinds: tuple[Kind, ...]  # in ``KINDS`` order
 
 
 def due_deletions(vault: Vault, today: dt.date) -> list[DueDeletion]:
-    """What ``apply`` would delete today, one entry per case."""
+    """What ``apply`` would delete today: per case, one entry for what the policy's rules
+    cause and one for what the family's own decision to close the case causes."""
     due = []
     for case in list_cases(vault):
-        decisions = due_now(assess(vault, case, today), today)
-        item_ids = tuple(dict.fromkeys(i for d in decisions for i in d.items))
-        if not item_ids:
-            continue
-        policy = policy_of(case)
-        request = DeletionRequest(
-            case_id=case.id,
-            item_ids=item_ids,
-            rules=tuple(sorted({d.rule for d in decisions if d.items})),
-            policy_id=policy.id,
-            policy_version=policy.version,
-        )
-        kinds = tuple(dict.fromkeys(k for d in decisions if d.items for k in d.kinds))
-        due.append(DueDeletion(case.id, request, kinds))
+        decisions = [d for d in due_now(assess(vault, case, today), today) if d.items]
+        by_rule = [d for d in decisions if d.rule is not None]
+        by_family = [d for d in decisions if d.rule is None]
+        for chosen, reason in ((by_rule, None), (by_family, CLOSED_BY_FAMILY)):
+            if chosen:
+                due.append(_due(case.id, policy_of(case), chosen, reason))
     return due
 
 
+def _due(
+    case_id: str, policy: Policy, decisions: list[Decision], reason: str | None
+) -> DueDeletion:
+    request = DeletionRequest(
+        case_id=case_id,
+        item_ids=tuple(dict.fromkeys(i for d in decisions for i in d.items)),
+        rules=tuple(sorted({d.rule for d in decisions if d.rule is not None})),
+        policy_id=policy.id,
+        policy_version=policy.version,
+        reason=reason,
+    )
+    present = {kind for d in decisions for kind in d.kinds}
+    return DueDeletion(case_id, request, tuple(k for k in KINDS if k in present))
+
+
 def apply_due(vault: Vault, now: dt.datetime) -> list[Receipt]:
-    """Carry out every deletion due on ``now``; returns one receipt per case."""
+    """Carry out every deletion due on ``now``; returns one receipt per entry of
+    :func:`due_deletions`."""
     return [delete_items(vault, due.request, now) for due in due_deletions(vault, now.date())]
+
+
+def check_remove(vault: Vault, item_ids: Sequence[str], today: dt.date) -> dict[str, list[str]]:
+    """The items to remove, by case; raises if one does not exist or its case is under a
+    hold (C2), before anything is deleted or anyone is asked."""
+    by_case: dict[str, list[str]] = {}
+    for item_id in dict.fromkeys(item_ids):
+        row = vault.db.execute(
+            "SELECT case_id FROM items WHERE id = ? AND state = 'live'", (item_id,)
+        ).fetchone()
+        if row is None:
+            raise UnknownItem(item=item_id)
+        by_case.setdefault(row["case_id"], []).append(item_id)
+    for case_id in by_case:
+        max_hold = policy_for(vault, case_id).timing.max_hold
+        held = [hold.last_day(max_hold) for hold in case_facts(vault, case_id).holds]
+        if any(last >= today for last in held):
+            raise CaseOnHold(case=case_id, date=max(held))
+    return by_case
+
+
+def remove_items(vault: Vault, item_ids: Sequence[str], now: dt.datetime) -> list[Receipt]:
+    """Delete items the family added by mistake, for good, the way ``apply`` deletes:
+    journaled, keys destroyed, the vault key rotated, one receipt per case. Every item is
+    checked first (:func:`check_remove`); then all are deleted, or none."""
+    receipts = []
+    for case_id, ids in check_remove(vault, item_ids, now.date()).items():
+        policy = policy_for(vault, case_id)
+        request = DeletionRequest(
+            case_id=case_id,
+            item_ids=tuple(ids),
+            rules=(),
+            policy_id=policy.id,
+            policy_version=policy.version,
+            reason=ADDED_BY_MISTAKE,
+        )
+        receipts.append(delete_items(vault, request, now))
+    return receipts

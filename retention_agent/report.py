@@ -15,7 +15,7 @@ from retention_agent.policy.facts import CaseFacts, Hold
 from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import Policy
 from retention_agent.vault import recovery
-from retention_agent.vault.cases import list_cases
+from retention_agent.vault.cases import get_case, list_cases
 from retention_agent.vault.records import KINDS, CaseRecord
 from retention_agent.vault.vault import Vault
 
@@ -43,14 +43,16 @@ class Status:
     problems: tuple[tuple[str, str], ...]
 
 
-def build_status(vault: Vault, now: dt.datetime) -> Status:
+def build_status(vault: Vault, now: dt.datetime, case_id: str | None = None) -> Status:
+    """Every case, or only ``case_id`` (UnknownCase if there is none)."""
     today = now.date()
     counts = Counter(
         (row["case_id"], row["kind"])
         for row in vault.db.execute("SELECT case_id, kind FROM items WHERE state = 'live'")
     )
+    records = list_cases(vault) if case_id is None else [get_case(vault, case_id)]
     cases = []
-    for record in list_cases(vault):
+    for record in records:
         facts = case_facts(vault, record.id)
         assessment = evaluate(facts, item_facts(vault, record.id), policy_of(record), today)
         cases.append(

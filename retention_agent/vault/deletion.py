@@ -47,6 +47,8 @@ class DeletionRequest:
     rules: tuple[str, ...]
     policy_id: str
     policy_version: str
+    # Why, when no policy rule is the cause: "closed-by-family", "added-by-mistake".
+    reason: str | None = None
 
 
 def delete_items(
@@ -88,6 +90,8 @@ def _destroy_keys(vault: Vault, request: DeletionRequest, now: dt.datetime) -> i
             "items": items,
             "case_anonymised": anonymised,
         }
+        if request.reason is not None:
+            body["reason"] = request.reason
         cursor = vault.db.execute(
             "INSERT INTO journal (body, step, old_epoch, new_epoch) VALUES (?, ?, ?, ?)",
             (json.dumps(body), "keys_destroyed", vault.epoch, vault.epoch + 1),

@@ -48,6 +48,8 @@ CREATE TABLE cases (
     initiated_by TEXT CHECK (initiated_by IN ('volunteers', 'child-family', 'other')),
     export_outcome TEXT CHECK (export_outcome IN ('done', 'declined')),
     export_outcome_on TEXT,
+    closed_on TEXT,                 -- a continued case the family closed after the year
+    offer_on_close INTEGER CHECK (offer_on_close IN (0, 1)),
     sealed BLOB                     -- {alias, notes}, NULL once the case is anonymised
 ) STRICT;
 
