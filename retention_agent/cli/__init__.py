@@ -116,6 +116,7 @@ def _register() -> None:
         status_cmd.status,
         retention_cmds.plan,
         retention_cmds.apply,
+        retention_cmds.remove,
         retention_cmds.receipts,
         retention_cmds.hold,
         retention_cmds.release,

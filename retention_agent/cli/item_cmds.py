@@ -16,16 +16,15 @@ from retention_agent.cli.common import (
     now,
     option,
 )
+from retention_agent.cli.kinds import KIND
 from retention_agent.cli.session import create_vault, open_vault
 from retention_agent.cli.texts import kind_label
 from retention_agent.errors import ContactNeedsName
 from retention_agent.i18n import _, format_date, format_size
 from retention_agent.vault import catalog
+from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import ingest_contact, ingest_file
-from retention_agent.vault.records import KINDS
 from retention_agent.vault.vcard import RELATIONS, Contact
-
-KIND = click.Choice(KINDS)
 
 
 @click.command(cls=TranslatedCommand)
@@ -185,6 +184,8 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
         retention list --json
     """
     with open_vault() as vault:
+        if case_id is not None:
+            require_case(vault, case_id)
         items = catalog.list_items(vault, case_id=case_id, kind=kind)  # type: ignore[arg-type]
     if as_json:
         emit_json(
