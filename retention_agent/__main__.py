@@ -1,3 +1,3 @@
-from retention_agent.cli import main
+from retention_agent.entry import main
 
 main()

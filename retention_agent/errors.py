@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     POLICY = 8
     INPUT = 9
     REFUSED = 10
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 class RetentionError(Exception):
@@ -82,31 +83,64 @@ class VaultUnreadable(RetentionError):
 
 
 class SourceMissing(RetentionError):
-    message = N_("File number {position} does not exist.")
+    message = N_("'{name}' does not exist. Nothing was changed.")
     exit_code = ExitCode.NOT_FOUND
 
 
 class SourceIsDirectory(RetentionError):
-    message = N_("File number {position} is a folder; give the files inside it instead.")
+    message = N_("'{name}' is a folder with no files in it; nothing was added.")
     exit_code = ExitCode.INPUT
 
 
 class SourceIsSymlink(RetentionError):
     message = N_(
-        "File number {position} is a symbolic link; links are not followed. "
-        "Give the real file instead."
+        "'{name}' is a symbolic link; links are not followed. Give the real file instead. "
+        "Nothing was changed."
     )
     exit_code = ExitCode.REFUSED
 
 
 class SourceIsSpecial(RetentionError):
-    message = N_("File number {position} is not a regular file (a device, pipe or socket).")
+    message = N_("'{name}' is not a regular file (a device, pipe or socket). Nothing was changed.")
     exit_code = ExitCode.REFUSED
 
 
 class SourceUnreadable(RetentionError):
-    message = N_("File number {position} cannot be read: permission denied.")
+    message = N_("'{name}' cannot be read: permission denied. Nothing was changed.")
     exit_code = ExitCode.INPUT
+
+
+class SourceNotRemovable(RetentionError):
+    message = N_(
+        "'{name}' could not be removed afterwards: its folder is read-only or belongs to "
+        "someone else. Nothing was changed. Add it with --keep-original to keep the file "
+        "where it is, or move it to a folder of your own first."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class SourceChanged(RetentionError):
+    message = N_(
+        "'{name}' changed while it was being added. Nothing was changed; wait until it is "
+        "complete and try again."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class DuplicateContent(RetentionError):
+    message = N_(
+        "'{name}' is already in case {case} as item {item}. Nothing was changed; add "
+        "--allow-duplicate to add it again anyway."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class DuplicateInCommand(RetentionError):
+    message = N_(
+        "'{name}' has the same content as '{other}'. Nothing was changed; give only one of "
+        "them, or add --allow-duplicate."
+    )
+    exit_code = ExitCode.REFUSED
 
 
 class DiskFull(RetentionError):

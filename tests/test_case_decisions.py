@@ -29,8 +29,8 @@ from retention_agent.lifecycle import (
 )
 from retention_agent.policy.loader import default_policy
 from retention_agent.vault import catalog, index, receipts
+from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
-from retention_agent.vault.ingest import ingest_contact, ingest_file
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
@@ -68,7 +68,6 @@ def fill(vault: Vault, case_id: str, folder: Path, added: dt.date = START) -> di
             case_id=case_id,
             kind=kind,
             source=source,
-            position=1,
             now=at(added),
             keep_original=False,
         ).item_id
@@ -102,7 +101,6 @@ def test_a_late_end_keeps_what_was_due_due(vault: Vault, tmp_path: Path) -> None
         case_id=case_id,
         kind="photo",
         source=photo,
-        position=1,
         now=at(dt.date(2026, 6, 1)),
         keep_original=False,
     )

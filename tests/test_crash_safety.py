@@ -14,6 +14,8 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +29,10 @@ pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGKILL"), reason="needs POSIX signals to kill a process"
 )
 
-STEPS = ["written", "renamed", "committed", "verified", "removed"]
-# Steps after which the index row is committed: the item must survive the crash.
-KEPT_AFTER = {"committed", "verified", "removed"}
+STEPS = ["written", "committed", "verified", "overwriting", "removed"]
+# Steps after which the index row is committed: the item must survive the crash, and
+# the journaled removal of the original is finished by the next command.
+KEPT_AFTER = {"committed", "verified", "overwriting", "removed"}
 
 
 def retention(*args: str) -> subprocess.CompletedProcess[str]:
@@ -42,12 +45,25 @@ def retention_json(*args: str) -> Any:
     return json.loads(retention(*args, "--json").stdout)
 
 
-def crash_ingest(step: str, source: Path, case_id: str) -> None:
-    """Run the ingest in its own process and check that it died at ``step``."""
+def interrupted_add(mode: str, step: str, source: Path, case_id: str) -> Outcome:
+    """``retention add`` in its own process, interrupted right after ``step``."""
     done = python_module(
-        "tests.support.crash_ingest", step, str(source), case_id, env=key_file_env()
+        "tests.support.crash_ingest", mode, step, str(source), case_id, env=key_file_env()
     )
-    assert done.returncode == -signal.SIGKILL, (done.returncode, done.stderr)
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+def crash_ingest(step: str, source: Path, case_id: str) -> None:
+    """Kill the ingest with SIGKILL right after ``step``, and check it died there."""
+    outcome = interrupted_add("kill", step, source, case_id)
+    assert outcome.returncode == -signal.SIGKILL, outcome
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 @dataclass(frozen=True)
@@ -101,22 +117,24 @@ def source(tmp_path: Path, content: bytes) -> Path:
     return path
 
 
-def assert_state_at_kill(step: str, home: Path, source: Path) -> None:
+def assert_state_at_kill(step: str, home: Path, source: Path, content: bytes) -> None:
     """What the killed process left, before any recovery: proof that it died there."""
-    parts, blobs, found = names(home / "tmp"), names(home / "blobs"), rows(home)
+    blobs, found = names(home / "blobs"), rows(home)
+    assert names(home / "tmp") == set()
     if step == "written":
-        assert len(parts) == 1
-        assert next(iter(parts)).endswith(".part")
-        assert (blobs, found) == (set(), [])
-    elif step == "renamed":
-        assert (parts, found) == (set(), [])
         assert len(blobs) == 1
+        assert found == []
     else:
-        assert parts == set()
         (row,) = found
         assert blobs == {row.blob}
         assert row.state == ("unverified" if step == "committed" else "live")
-    assert source.exists() == (step != "removed")
+    if step == "overwriting":
+        half = len(content) // 2
+        assert source.read_bytes() == bytes(half) + content[half:]  # half overwritten
+    elif step == "removed":
+        assert not source.exists()
+    else:
+        assert source.read_bytes() == content
 
 
 def assert_recovered(home: Path, source: Path, content: bytes, out: Path) -> list[Any]:
@@ -147,13 +165,15 @@ def test_kill_after_each_ingest_step(
     step: str, case_id: str, vault_home: Path, source: Path, content: bytes, tmp_path: Path
 ) -> None:
     crash_ingest(step, source, case_id)
-    assert_state_at_kill(step, vault_home, source)
+    assert_state_at_kill(step, vault_home, source, content)
 
     items = assert_recovered(vault_home, source, content, tmp_path / "out")
 
     assert len(items) == (1 if step in KEPT_AFTER else 0)
-    # The original goes only after its copy is verified, and only at "removed".
-    assert source.exists() == (step != "removed")
+    # Once the copy is committed, the next command finishes removing the original
+    # (never leaving it half overwritten); before that, the original is untouched.
+    assert source.exists() == (step not in KEPT_AFTER)
+    assert retention_json("status")["problems"] == []
     # Recovery is done once: a second open finds nothing more to change.
     repaired = rows(vault_home), names(vault_home / "blobs")
     assert retention_json("list") == items
@@ -173,8 +193,8 @@ def test_kill_after_commit_then_recovery_makes_the_item_live(
     assert rows(vault_home) == [Row(row.id, row.blob, "live")]
     (item,) = assert_recovered(vault_home, source, content, tmp_path / "out")
     assert item["id"] == row.id
-    # Recovery verifies; it never removes the original, which stays where it was.
-    assert source.read_bytes() == content
+    # Recovery verified the copy, then finished the journaled removal of the original.
+    assert not source.exists()
 
 
 def test_unverified_item_with_a_damaged_blob_leaves_no_trace(
@@ -198,3 +218,92 @@ def test_unverified_item_with_a_damaged_blob_leaves_no_trace(
     report = retention_json("status")
     assert report["cases"][0]["items"]["photo"] == 0
     assert report["problems"] == []
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_ctrl_c_after_each_step_says_what_happened(
+    step: str, case_id: str, vault_home: Path, source: Path, content: bytes, tmp_path: Path
+) -> None:
+    outcome = interrupted_add("int", step, source, case_id)
+
+    assert outcome.returncode == 130, outcome
+    assert "Traceback" not in outcome.stderr
+    items = retention_json("list")
+    if step == "written":
+        # Before the commit: the message says nothing changed, and that is true.
+        assert outcome.stderr.strip() == "Cancelled before anything was added; nothing was changed."
+        assert outcome.stdout == ""
+        assert items == []
+        assert source.read_bytes() == content
+        assert names(vault_home / "blobs") == set()
+        return
+    # From the commit on, Ctrl-C waits until the original is removed, then says so.
+    (item,) = items
+    lines = outcome.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"'{source}': added as item {item['id']} (photo, ")
+    assert lines[1] == "  The original was overwritten and deleted."
+    assert outcome.stderr.strip() == "Stopped by Ctrl-C after the files above were added."
+    assert not source.exists()
+    assert_recovered(vault_home, source, content, tmp_path / "out")
+
+
+def test_ctrl_c_at_any_moment_of_a_big_add(case_id: str, vault_home: Path, tmp_path: Path) -> None:
+    """Ctrl-C at arbitrary moments of a real ``retention add`` of a large file: whatever
+    the moment, the message matches what happened and nothing is half done."""
+    block = os.urandom(1 << 20)
+    outcomes = []
+    for delay in (0.3, 0.6, 0.9, 1.4):
+        content = str(delay).encode() + block * 96  # 96 MiB, different each time
+        source = tmp_path / f"big-{delay}.bin"
+        source.write_bytes(content)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "retention_agent",
+                "add",
+                str(source),
+                "--case",
+                case_id,
+                "--kind",
+                "photo",
+            ],
+            env=key_file_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)  # not waiting for a date: choosing the moment of the Ctrl-C
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+        assert "Traceback" not in stdout
+        assert "Traceback" not in stderr
+        added = [i for i in retention_json("list") if i["name"] == source.name]
+        if process.returncode == 0:
+            outcomes.append("finished")
+            assert len(added) == 1
+            assert not source.exists()
+        elif not added:
+            outcomes.append("before")
+            assert process.returncode == 130
+            # Still loading (silent, as other Unix tools), or in the add itself.
+            assert stderr.strip() in {
+                "",
+                "Cancelled; nothing was changed.",
+                "Cancelled before anything was added; nothing was changed.",
+            }
+            assert source.read_bytes() == content
+        else:
+            outcomes.append("after")
+            assert process.returncode == 130, stderr
+            assert stderr.strip() in {
+                "Stopped by Ctrl-C after the files above were added.",
+                # the Ctrl-C came while the report was being printed
+                "Stopped by Ctrl-C; the files were added ('retention list').",
+            }
+            assert len(added) == 1
+            assert not source.exists()
+        assert names(vault_home / "blobs") == {r.blob for r in rows(vault_home)}
+    assert "before" in outcomes  # the large file was interrupted while it was encrypted

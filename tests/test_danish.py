@@ -41,9 +41,9 @@ def case_id(tmp_path: Path) -> str:
     return case
 
 
-def add(folder: Path, case_id: str, name: str, kind_word: str, content: bytes = b"x") -> None:
+def add(folder: Path, case_id: str, name: str, kind_word: str, content: bytes = b"") -> None:
     source = folder / name
-    source.write_bytes(content)
+    source.write_bytes(content or f"synthetic {name}".encode())
     run("add", str(source), "--case", case_id, "--kind", kind_word, now=START)
 
 
@@ -147,7 +147,7 @@ def test_sizes_and_items_read_as_danish(case_id: str, tmp_path: Path) -> None:
     source = tmp_path / "b.jpg"
     source.write_bytes(b"x" * 1500)
     added = run("add", str(source), "--case", case_id, "--kind", "billede", "--lang", "da")
-    assert re.search(r"lagt i boksen med id [0-9a-f]+ \(billede, 1,5 kB\)", added.stdout)
+    assert re.search(r"lagt i boksen som fil [0-9a-f]+ \(billede, 1,5 kB\)", added.stdout)
     listed = da("list")
     assert "566 byte" in listed
     assert "1,2 MB" in listed

@@ -24,8 +24,8 @@ from retention_agent.lifecycle import (
     release_hold,
 )
 from retention_agent.policy.assessment import due_now
+from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
-from retention_agent.vault.ingest import ingest_contact, ingest_file
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
 from tests.support.vaults import NOW, PASSPHRASE, add_case
@@ -60,13 +60,12 @@ def new_case(vault: Vault, folder: Path) -> str:
     added = dt.datetime.combine(START, dt.time(9), tzinfo=dt.UTC)
     for kind in ("match_paper", "message", "photo"):
         source = folder / f"{case_id}-{kind}"
-        source.write_bytes(b"synthetic")
+        source.write_bytes(f"synthetic {kind}".encode())
         ingest_file(
             vault,
             case_id=case_id,
             kind=kind,
             source=source,
-            position=1,
             now=added,
             keep_original=False,
         )

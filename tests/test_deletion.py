@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from retention_agent.vault import catalog, receipts
+from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
 from retention_agent.vault.deletion import DeletionRequest, delete_items
-from retention_agent.vault.ingest import ingest_contact, ingest_file
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
@@ -41,7 +41,6 @@ def _ingest(vault: Vault, case_id: str, tmp_path: Path, name: str, data: bytes, 
         case_id=case_id,
         kind=kind,
         source=path,
-        position=1,
         now=NOW,
         keep_original=False,
     ).item_id

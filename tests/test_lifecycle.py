@@ -20,8 +20,8 @@ from retention_agent.lifecycle import (
     release_hold,
 )
 from retention_agent.vault import catalog, receipts
+from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
-from retention_agent.vault.ingest import ingest_contact, ingest_file
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
@@ -57,7 +57,6 @@ def case_id(vault: Vault, tmp_path: Path) -> str:
             case_id=case,
             kind=kind,
             source=tmp_path / name,
-            position=1,
             now=at(START),
             keep_original=False,
         )

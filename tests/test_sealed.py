@@ -9,7 +9,7 @@ import pytest
 
 from retention_agent import errors
 from retention_agent.vault import catalog, crypto, sealed
-from retention_agent.vault.ingest import ingest_file
+from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under
 
@@ -65,7 +65,6 @@ def test_items_decrypt_in_memory(vault: Vault, tmp_path: Path) -> None:
         case_id=case_id,
         kind="photo",
         source=source,
-        position=1,
         now=NOW,
         keep_original=True,
     ).item_id

@@ -14,8 +14,8 @@ import pytest
 
 from retention_agent import errors
 from retention_agent.vault import catalog, files
+from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case, new_case
-from retention_agent.vault.ingest import ingest_contact, ingest_file
 from retention_agent.vault.vault import Vault
 from retention_agent.vault.vcard import Contact
 from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under
@@ -73,7 +73,6 @@ def test_nothing_identifying_is_stored_in_clear(
         case_id=case_id,
         kind="match_paper",
         source=original,
-        position=1,
         now=NOW,
         keep_original=False,
     )
@@ -101,7 +100,6 @@ def test_ingest_removes_original_only_after_verified_copy(vault: Vault, tmp_path
         case_id=case_id,
         kind="photo",
         source=original,
-        position=1,
         now=NOW,
         keep_original=False,
     )
@@ -123,7 +121,6 @@ def test_keep_original(vault: Vault, tmp_path: Path) -> None:
         case_id=case_id,
         kind="message",
         source=original,
-        position=1,
         now=NOW,
         keep_original=True,
     )
@@ -138,7 +135,6 @@ def test_empty_file_is_allowed(vault: Vault, tmp_path: Path) -> None:
         case_id=case_id,
         kind="message",
         source=write(tmp_path / "empty.txt", b""),
-        position=1,
         now=NOW,
         keep_original=True,
     )
@@ -155,7 +151,6 @@ def test_listing_decrypts_names_and_contacts(vault: Vault, tmp_path: Path) -> No
         case_id=case_id,
         kind="photo",
         source=write(tmp_path / "a.jpg", b"x"),
-        position=1,
         now=NOW,
         keep_original=True,
     )
@@ -211,11 +206,10 @@ def test_bad_sources_are_refused_without_damage(
             case_id=case_id,
             kind="photo",
             source=source,
-            position=3,
             now=NOW,
             keep_original=False,
         )
-    assert raised.value.fields == {"position": 3}
+    assert raised.value.fields == {"name": str(source)}
     assert list((vault.home / "blobs").iterdir()) == []
     assert list((vault.home / "tmp").iterdir()) == []
     if error is errors.SourceIsSymlink:
@@ -233,7 +227,6 @@ def test_file_larger_than_free_space_is_refused_cleanly(vault: Vault, tmp_path: 
             case_id=case_id,
             kind="photo",
             source=huge,
-            position=1,
             now=NOW,
             keep_original=False,
         )
@@ -253,7 +246,6 @@ def test_damaged_blob_is_an_integrity_error_naming_the_item(
         case_id=case_id,
         kind="photo",
         source=write(tmp_path / "a.jpg", os.urandom(50_000)),
-        position=1,
         now=NOW,
         keep_original=True,
     )
@@ -282,7 +274,6 @@ def test_export_refuses_to_overwrite_and_needs_a_folder(vault: Vault, tmp_path: 
         case_id=case_id,
         kind="photo",
         source=write(tmp_path / "a.jpg", b"new"),
-        position=1,
         now=NOW,
         keep_original=True,
     )
@@ -313,7 +304,6 @@ def test_unknown_case_and_item(vault: Vault, tmp_path: Path) -> None:
             case_id="nope00",
             kind="photo",
             source=write(tmp_path / "a", b"x"),
-            position=1,
             now=NOW,
             keep_original=False,
         )

@@ -95,14 +95,13 @@ def update() -> None:
         for pending in sorted((ROOT / "i18n-pending").glob(f"*.{language}.po")):
             with pending.open("rb") as handle:
                 for entry in read_po(handle, locale=language):
-                    if not entry.id or not _translated(entry.string):
-                        continue
-                    existing = catalog.get(entry.id)
-                    if existing is None:
-                        catalog.add(entry.id, entry.string)
-                    elif not _translated(existing.string):
-                        # An earlier update added it untranslated; Catalog.add would keep that.
-                        existing.string = entry.string
+                    if entry.id and entry.string:
+                        existing = catalog.get(entry.id)
+                        if existing is None:
+                            catalog.add(entry.id, entry.string)
+                        elif not existing.string or not all(existing.string):
+                            # Babel's add() keeps an existing entry's (empty) string.
+                            existing.string = entry.string
         for message in messages:
             if catalog.get(message) is None:
                 if language == "en":
@@ -114,12 +113,6 @@ def update() -> None:
                 catalog.delete(entry.id)
         with po_path(language).open("wb") as handle:
             write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
-
-
-def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
-    if isinstance(string, str):
-        return bool(string)
-    return bool(string) and all(string or ())
 
 
 def main() -> None:

@@ -1,11 +1,14 @@
 """The README's table of exit codes, generated from the error classes.
 
-python -m tools.exit_codes   # print the table (tests/test_docs.py checks the README)
+python -m tools.exit_codes          # print the table (tests/test_docs.py checks the README)
+python -m tools.exit_codes --write  # replace the table in README.md
 """
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
+from pathlib import Path
 
 import retention_agent.cli
 import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
@@ -23,6 +26,7 @@ MEANING = {
     ExitCode.POLICY: "a policy file is invalid",
     ExitCode.INPUT: "a value given is not valid",
     ExitCode.REFUSED: "refused to protect data or follow the rules",
+    ExitCode.INTERRUPTED: "stopped by Ctrl-C (what was already done is reported)",
 }
 
 
@@ -45,5 +49,16 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def write_readme() -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start = text.index("| code | meaning | errors |")
+    end = text.find("\n\n", start)
+    readme.write_text(text[:start] + table() + text[end:], encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(table())
+    if sys.argv[1:] == ["--write"]:
+        write_readme()
+    else:
+        print(table())

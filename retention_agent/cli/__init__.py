@@ -53,11 +53,13 @@ class RetentionGroup(TranslatedGroup):
                 raise
             error.show()
             sys.exit(error.exit_code)
-        except click.Abort:
+        except click.Abort as abort:
             if not standalone_mode:
                 raise
             click.echo(_("Cancelled; nothing was changed."), err=True)
-            sys.exit(ExitCode.FAILURE)
+            # click turns Ctrl-C into Abort; a question answered "no" is one too.
+            ctrl_c = isinstance(abort.__cause__, KeyboardInterrupt)
+            sys.exit(ExitCode.INTERRUPTED if ctrl_c else ExitCode.FAILURE)
         finally:
             i18n.set_language(None)
         if standalone_mode:

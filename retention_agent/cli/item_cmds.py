@@ -19,11 +19,12 @@ from retention_agent.cli.common import (
 from retention_agent.cli.kinds import KIND
 from retention_agent.cli.session import create_vault, open_vault
 from retention_agent.cli.texts import kind_label
-from retention_agent.errors import ContactNeedsName
-from retention_agent.i18n import _, format_date, format_size
-from retention_agent.vault import catalog
+from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
+from retention_agent.i18n import _, format_date, format_size, ngettext
+from retention_agent.vault import catalog, interrupts, originals, sources
+from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.cases import require_case
-from retention_agent.vault.ingest import ingest_contact, ingest_file
+from retention_agent.vault.ingest import Batch, Ingested
 from retention_agent.vault.vcard import RELATIONS, Contact
 
 
@@ -45,7 +46,7 @@ def init() -> None:
 
 
 @click.command(cls=TranslatedCommand)
-# readable=False: the vault checks the files itself, with errors that do not echo the path.
+# readable=False: the vault checks the files itself, with errors in the user's language.
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @option("--case", "case_id", required=True, help="The case the files belong to.")
 @option("--kind", required=True, type=KIND, help="What the files are.")
@@ -54,62 +55,144 @@ def init() -> None:
     is_flag=True,
     help="Leave the original files where they are (by default they are removed).",
 )
+@option(
+    "--allow-duplicate",
+    is_flag=True,
+    help="Add a file even if the case already holds the same content.",
+)
+@option("--yes", is_flag=True, help="Do not ask before adding the files of a folder.")
 @json_option
 @common_options
 def add(
-    paths: tuple[Path, ...], case_id: str, kind: str, keep_original: bool, as_json: bool
+    paths: tuple[Path, ...],
+    case_id: str,
+    kind: str,
+    keep_original: bool,
+    allow_duplicate: bool,
+    yes: bool,
+    as_json: bool,
 ) -> None:
     """Encrypt files into the vault.
 
-    Each original is removed (overwritten, then deleted) only after its encrypted copy
-    has been written, synced and read back. Links and special files are refused.
+    Every file is checked first; if one cannot be added, nothing is. Each original is
+    removed (overwritten, then deleted, where the disk allows it) only after its
+    encrypted copy has been written, synced and read back. A folder adds the files
+    inside it. Links and special files are refused.
 
     \b
     Example:
         retention add matchpapir.pdf --case 4f2a9b --kind match_paper
-        retention add billeder/*.jpg --case 4f2a9b --kind photo --keep-original
+        retention add billeder/ --case 4f2a9b --kind photo --keep-original
     """
     moment = now()
-    results = []
-    with open_vault() as vault:
-        for position, path in enumerate(paths, start=1):
-            ingested = ingest_file(
+    chosen = _expand_folders(paths, yes)
+    reporting = False
+    try:
+        with open_vault() as vault:
+            batch = add_files(
                 vault,
                 case_id=case_id,
                 kind=kind,  # type: ignore[arg-type]
-                source=path,
-                position=position,
+                paths=chosen,
                 now=moment,
-                keep_original=keep_original,
+                keep_originals=keep_original,
+                duplicates="allow" if allow_duplicate else "refuse",
             )
-            results.append(ingested)
-            if as_json:
-                continue
+        reporting = True
+        _report_added(chosen, batch, kind, as_json)
+    except KeyboardInterrupt:
+        # All or nothing: either the batch finished (then say what it did) or nothing
+        # was changed. A Ctrl-C during the commit is held back until it is complete.
+        finished = interrupts.completed()
+        if not finished:
+            click.echo(_("Cancelled before anything was added; nothing was changed."), err=True)
+        elif reporting:
+            click.echo(_("Stopped by Ctrl-C; the files were added ('retention list')."), err=True)
+        else:
+            _report_added(chosen, finished[-1], kind, as_json)
+            click.echo(_("Stopped by Ctrl-C after the files above were added."), err=True)
+        raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None
+
+
+def _expand_folders(paths: tuple[Path, ...], yes: bool) -> list[Path]:
+    """The files to add: folders replaced by the regular files inside them, after
+    showing how many and asking (a whole Pictures folder is rarely meant)."""
+    chosen: list[Path] = []
+    for path in paths:
+        if not (path.is_dir() and not path.is_symlink()):
+            chosen.append(path)
+            continue
+        inside = sources.files_in(path)
+        if not inside:
+            raise SourceIsDirectory(name=str(path))
+        question = ngettext(
+            "'{folder}' holds {count} file. Add it?",
+            "'{folder}' holds {count} files (in it and its subfolders). Add them all?",
+            len(inside),
+        ).format(folder=path, count=len(inside))
+        if not yes and not click.confirm(question, default=False, err=True):
+            raise click.Abort()
+        chosen.extend(inside)
+    return chosen
+
+
+def _report_added(paths: list[Path], batch: Batch, kind: str, as_json: bool) -> None:
+    if as_json:
+        emit_json([_added_json(part) for part in batch.parts])
+        return
+    for path, part in zip(paths, batch.parts, strict=True):
+        if part.skipped:
             click.echo(
-                _("File {position}: added as item {item} ({kind}, {size}).").format(
-                    position=position,
-                    item=ingested.item_id,
-                    kind=kind_label(kind),
-                    size=format_size(ingested.size),
+                _("'{name}': already in the vault as item {item}; not added again.").format(
+                    name=path, item=part.duplicate_of
                 )
             )
-            if ingested.original_removed:
-                click.echo(_("  The original was overwritten and deleted."))
-            elif ingested.original_changed:
-                click.echo(_("  The original changed while it was being added, so it was kept."))
-            else:
-                click.echo(_("  The original was kept (--keep-original)."))
-    if as_json:
-        emit_json(
-            [
-                {
-                    "id": result.item_id,
-                    "size": result.size,
-                    "original_removed": result.original_removed,
-                }
-                for result in results
-            ]
-        )
+        else:
+            click.echo(
+                _("'{name}': added as item {item} ({kind}, {size}).").format(
+                    name=path, item=part.item_id, kind=kind_label(kind), size=format_size(part.size)
+                )
+            )
+        click.echo("  " + removal_text(part.removal))
+
+
+def removal_text(removal: originals.Removal | None) -> str:
+    """What became of the original, in the words that are true on this disk."""
+    if removal is None:
+        return _("There was no original file to remove.")
+    texts = {
+        originals.Method.OVERWRITTEN: _("The original was overwritten and deleted."),
+        originals.Method.DELETED: _(
+            "The original was deleted, but not overwritten: on this kind of disk "
+            "overwriting does not reach the old data, so a specialist might still recover "
+            "it from the disk."
+        ),
+        originals.Method.LINK_REMOVED: _(
+            "This name of the file was removed; the file has other names (hard links), so "
+            "it was not overwritten and still exists under them."
+        ),
+        originals.Kept.ASKED: _("The original was kept (--keep-original)."),
+        originals.Kept.CHANGED: _(
+            "The original changed while it was being added, so it was kept; add it again "
+            "to store the newest version."
+        ),
+        originals.Kept.GONE: _("The original was already gone."),
+        originals.Kept.FAILED: _(
+            "The original could not be removed (the operating system refused); delete it yourself."
+        ),
+    }
+    return texts[removal.method or removal.kept]  # type: ignore[index]
+
+
+def _added_json(part: Ingested) -> dict[str, object]:
+    removal = part.removal
+    return {
+        "id": part.item_id,
+        "size": part.size,
+        "original_removed": part.original_removed,
+        "removal": (removal.method or removal.kept) if removal is not None else None,
+        "duplicate_of": part.duplicate_of,
+    }
 
 
 @click.group(cls=TranslatedGroup)

@@ -41,6 +41,18 @@ def get_item(vault: Vault, item_id: str) -> ItemRecord:
     return _record(vault, row)
 
 
+def fingerprint_of(vault: Vault, item_id: str) -> str | None:
+    """The keyed fingerprint of an item's content (None where its metadata is damaged)."""
+    key_id = item_key_id(item_id)
+    row = vault.db.execute("SELECT sealed FROM items WHERE id = ?", (item_id,)).fetchone()
+    try:
+        meta = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, row["sealed"])
+    except crypto.TamperedError:
+        return None
+    fingerprint = meta.get("fingerprint")
+    return fingerprint if isinstance(fingerprint, str) else None
+
+
 def export_item(vault: Vault, item_id: str, folder: Path) -> Path:
     """Decrypt one item into ``folder`` under its original name; never overwrites.
 

@@ -102,7 +102,11 @@ def unwrap_key(kek: bytes, wrapped: bytes, vault_id: str, key_id: str, epoch: in
 def seal(data_key: bytes, vault_id: str, key_id: str, value: dict[str, Any]) -> bytes:
     nonce = os.urandom(NONCE_SIZE)
     aad = _label(b"retention-agent/v1/meta", vault_id.encode(), key_id.encode())
-    plaintext = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
+    # surrogatepass: a file name that is not valid UTF-8 arrives as surrogate escapes
+    # (os.fsdecode) and must come back byte for byte; json.loads undoes it.
+    plaintext = json.dumps(value, ensure_ascii=False, sort_keys=True).encode(
+        "utf-8", "surrogatepass"
+    )
     return nonce + AESGCM(_subkey(data_key, b"meta")).encrypt(nonce, plaintext, aad)
 
 
@@ -142,22 +146,35 @@ def encrypt_stream(
 ) -> int:
     """Encrypt ``source`` into ``target`` in bounded memory; returns the plaintext size.
 
-    The fingerprint is the slowest step (SHA-256 over every byte); it runs in a second
-    thread fed through a short queue, since OpenSSL releases the GIL while it hashes.
+    The fingerprint is the slowest step (SHA-256 over every byte); for anything longer
+    than one chunk it runs in a second thread fed through a short queue, since OpenSSL
+    releases the GIL while it hashes. A one-chunk file is hashed inline: starting a
+    thread would cost more than the hash.
     """
     encryptor = Cobblestone256Encryptor(
         _subkey(data_key, b"blob"), _blob_context(vault_id, item_id)
     )
+    target.write(_header(item_id))
+    first = source.read(IO_CHUNK)
+    second = source.read(IO_CHUNK) if len(first) == IO_CHUNK else b""
+    if not second:
+        fingerprint.update(first)
+        target.write(encryptor.update(first))
+        target.write(encryptor.finalize())
+        return len(first)
     chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=FINGERPRINT_QUEUE)
     hasher = threading.Thread(target=_feed, args=(chunks, fingerprint), daemon=True)
     hasher.start()
     size = 0
     try:
-        target.write(_header(item_id))
-        while chunk := source.read(IO_CHUNK):
+        chunk = first
+        while chunk:
             chunks.put(chunk)
             target.write(encryptor.update(chunk))
             size += len(chunk)
+            chunk, second = second, b""
+            if not chunk:
+                chunk = source.read(IO_CHUNK)
         target.write(encryptor.finalize())
     finally:
         chunks.put(None)

@@ -10,19 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import stat
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import BinaryIO
 
-from retention_agent.errors import (
-    DiskFull,
-    SourceIsDirectory,
-    SourceIsSpecial,
-    SourceIsSymlink,
-    SourceMissing,
-    SourceUnreadable,
-)
+from retention_agent.errors import DiskFull
 from retention_agent.i18n import format_size
 
 PRIVATE_FILE = 0o600
@@ -58,44 +51,6 @@ def open_private_new(path: Path) -> BinaryIO:
     """Create ``path`` exclusively with mode 0600 (never follows or reuses a file)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     return os.fdopen(os.open(path, flags, PRIVATE_FILE), "wb")
-
-
-def open_source(path: Path, position: int) -> tuple[BinaryIO, int]:
-    """Open a file the user gave us for reading, refusing links and special files.
-
-    ``position`` numbers the file on the command line, so errors can point at it without
-    repeating its (possibly identifying) name.
-    """
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
-        raise SourceMissing(position=position) from None
-    except PermissionError:
-        raise SourceUnreadable(position=position) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise SourceIsSymlink(position=position)
-    if stat.S_ISDIR(info.st_mode):
-        raise SourceIsDirectory(position=position)
-    if not stat.S_ISREG(info.st_mode):
-        raise SourceIsSpecial(position=position)
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except PermissionError:
-        raise SourceUnreadable(position=position) from None
-    except FileNotFoundError:
-        raise SourceMissing(position=position) from None
-    except OSError:
-        # The file was swapped for a link between lstat and open (O_NOFOLLOW: ELOOP).
-        raise SourceIsSymlink(position=position) from None
-    opened = os.fstat(fd)
-    if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (
-        info.st_dev,
-        info.st_ino,
-    ):
-        os.close(fd)
-        raise SourceIsSpecial(position=position)
-    return os.fdopen(fd, "rb"), opened.st_size
 
 
 def ensure_free_space(folder: Path, needed: int) -> None:
@@ -138,12 +93,52 @@ def overwrite_and_unlink(path: Path) -> None:
     fsync_dir(path.parent)
 
 
+# Files smaller than this are synced once, when complete; larger ones along the way.
+EARLY_SYNC_FROM = 64 << 20
+
+
+class BackgroundSync:
+    """Syncs and closes finished files on a few threads while the caller goes on to the
+    next file: a batch of small files costs about one sync, not one each.
+
+    Leaving the ``with`` block waits until every file is on disk, and raises the first
+    error any sync met (a full or failing disk).
+    """
+
+    WORKERS = 4
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=self.WORKERS)
+        self._pending: list[Future[None]] = []
+
+    def submit(self, handle: BinaryIO) -> None:
+        self._pending.append(self._pool.submit(_sync_and_close, handle))
+
+    def __enter__(self) -> BackgroundSync:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for future in self._pending:
+                future.result()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+def _sync_and_close(handle: BinaryIO) -> None:
+    with handle:
+        handle.flush()
+        _datasync(handle.fileno())
+
+
 class EarlySyncWriter:
     """Passes writes through to ``target`` and, every ``SYNC_EVERY`` bytes, has a helper
     thread ask the OS to put what is written so far on disk. Disk writes then overlap
-    encryption, and the final fsync in :meth:`finish` has little left to do."""
+    encryption, and the final sync has little left to do."""
 
-    SYNC_EVERY = 64 << 20
+    SYNC_EVERY = EARLY_SYNC_FROM
 
     def __init__(self, target: BinaryIO) -> None:
         self._target = target
@@ -162,12 +157,16 @@ class EarlySyncWriter:
             self._wake.set()
         return written
 
-    def finish(self) -> None:
-        """Stop the helper and fsync everything; safe to call more than once."""
+    def stop(self) -> None:
+        """Stop the helper thread (the caller syncs the file); safe to call twice."""
         if not self._done:
             self._done = True
             self._wake.set()
             self._syncer.join()
+
+    def finish(self) -> None:
+        """Stop the helper and fsync everything."""
+        self.stop()
         self._target.flush()
         os.fsync(self._target.fileno())
 

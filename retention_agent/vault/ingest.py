@@ -1,40 +1,53 @@
-"""Crash-safe ingest: an original is never removed before its encrypted copy is written,
-synced, committed and read back.
+"""Crash-safe ingest of a batch of parts: all of them go in, or none do; an original is
+never removed before its encrypted copy is written, synced, committed and read back.
 
 Steps (``on_step`` is called after each, which is also where tests kill the process)::
 
-    written    ciphertext in tmp/<random>.part, fsynced
-    renamed    moved to blobs/<random>, folder fsynced
-    committed  key and item row committed, state 'unverified'
-    verified   blob decrypted end to end under the unwrapped key, state 'live'
-    removed    original overwritten and unlinked (only when asked)
+    written    every part encrypted into blobs/<random>, each file and the folder synced
+    committed  one transaction: keys, item rows in state 'unverified', and the journaled
+               removal of each original (``originals``)
+    verified   every blob decrypted end to end under its unwrapped key; one transaction
+               marks the items 'live'
+    removed    the originals removed (each only if it is still the file that was read)
 
-A crash before ``committed`` leaves ciphertext debris only, removed on the next open; a
-crash after it leaves an 'unverified' row that the next open verifies (then it is a
-complete item) or removes (then there is no trace). The original is untouched until
-``verified``.
+A crash before ``committed`` leaves blobs that no row names: removed on the next open.
+A crash after it leaves 'unverified' rows that the next open verifies (then the items
+are live and the originals' removal is finished) or removes (then there is no trace and
+the originals stay). From ``committed`` until the originals are removed, Ctrl-C and
+SIGTERM are held back (``interrupts``), so a command is never stopped in between.
+
+The work is paid per batch, not per file: blobs are synced by a small pool of threads
+while the next part is encrypted, the folder once, and the rows are written in two
+transactions for the whole batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import os
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
-from retention_agent.errors import BadContact, IntegrityError
-from retention_agent.vault import crypto, files, index
+from retention_agent.errors import IntegrityError
+from retention_agent.vault import (
+    crypto,
+    duplicates,
+    files,
+    index,
+    interrupts,
+    originals,
+    sealed,
+)
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.records import Kind
+from retention_agent.vault.sources import Identity, current
 from retention_agent.vault.vault import Vault
-from retention_agent.vault.vcard import Contact, VCardError, parse_vcards, to_json, to_vcard
 
 ITEM_ID_LENGTH = 8
 StepHook = Callable[[str], None]
+Duplicates = Literal["refuse", "skip", "allow"]
 
 
 def _no_hook(step: str) -> None:
@@ -42,128 +55,275 @@ def _no_hook(step: str) -> None:
 
 
 @dataclass(frozen=True)
+class Original:
+    """A file of the user's that a part was read from, to remove once the part is in."""
+
+    path: Path
+    identity: Identity  # as checked before it was read
+
+
+@dataclass(frozen=True)
+class Part:
+    """One future item: what it is, its stored name, and how to read its bytes."""
+
+    kind: Kind
+    name: str
+    size: int
+    open: Callable[[], BinaryIO]
+    meta: Mapping[str, Any] = field(default_factory=dict)  # more sealed metadata
+    original: Original | None = None  # removed after verify, unless originals are kept
+
+
+@dataclass(frozen=True)
 class Ingested:
     item_id: str
     size: int
-    original_removed: bool
+    original_removed: bool = False
     original_changed: bool = False
+    removal: originals.Removal | None = None
+    duplicate_of: str | None = None  # set when the part was skipped as a duplicate
+
+    @property
+    def skipped(self) -> bool:
+        return self.duplicate_of is not None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What :func:`ingest_parts` did, one entry per part, in order."""
+
+    parts: tuple[Ingested, ...]
+    removals: tuple[originals.Removal, ...] = ()  # of ``remove`` (whole-batch originals)
 
 
 def item_key_id(item_id: str) -> str:
     return f"item:{item_id}"
 
 
-def ingest_file(
+@dataclass
+class _Written:
+    part: Part
+    item_id: str
+    data_key: bytes
+    blob: str
+    size: int
+    fingerprint: str
+
+
+def ingest_parts(
     vault: Vault,
     *,
     case_id: str,
-    kind: Kind,
-    source: Path,
-    position: int,
+    parts: Sequence[Part],
     now: dt.datetime,
-    keep_original: bool,
+    keep_originals: bool = False,
+    duplicates_policy: Duplicates = "refuse",
+    remove: Sequence[Original] = (),
     on_step: StepHook = _no_hook,
-) -> Ingested:
-    """Encrypt one of the user's files into the vault; ``position`` numbers it in errors."""
+) -> Batch:
+    """Encrypt ``parts`` into the case, all or none. Each part's original (and every
+    file in ``remove``, e.g. the chat export the parts came from) is removed once every
+    part is verified, unless ``keep_originals``.
+
+    ``duplicates_policy``: a part whose content the case already holds (by keyed
+    fingerprint) is refused (:class:`DuplicateContent`, nothing changed), skipped (its
+    original removed like any other, since the vault holds its content) or added again.
+    Raises :class:`InterruptedAfter` carrying the :class:`Batch` if Ctrl-C came after
+    the commit.
+    """
     require_case(vault, case_id)
-    handle, size = files.open_source(source, position)
-    with handle:
-        before = os.fstat(handle.fileno())
-        meta: dict[str, Any] = {"name": source.name, "original": str(source.absolute())}
-        if kind == "contact":
-            meta["contacts"] = _contacts_in(handle, position)
-        item_id = _ingest(vault, case_id, kind, handle, size, meta, now, on_step)
-    if keep_original:
-        return Ingested(item_id, size, original_removed=False)
-    # Someone changed the original while it was being encrypted: our copy is not the
-    # newest version, so the original stays.
-    after = source.lstat()
-    if (after.st_ino, after.st_size, after.st_mtime_ns) != (
-        before.st_ino,
-        before.st_size,
-        before.st_mtime_ns,
-    ):
-        return Ingested(item_id, size, original_removed=False, original_changed=True)
-    files.overwrite_and_unlink(source)
-    on_step("removed")
-    return Ingested(item_id, size, original_removed=True)
-
-
-def ingest_contact(
-    vault: Vault, *, case_id: str, contact: Contact, now: dt.datetime, on_step: StepHook = _no_hook
-) -> Ingested:
-    """A contact typed in by hand, stored as a vCard item like an imported one."""
-    require_case(vault, case_id)
-    card = to_vcard(contact)
-    meta = {"name": f"{contact.name}.vcf", "original": None, "contacts": [to_json(contact)]}
-    item_id = _ingest(vault, case_id, "contact", io.BytesIO(card), len(card), meta, now, on_step)
-    return Ingested(item_id, len(card), original_removed=False)
-
-
-def _contacts_in(handle: BinaryIO, position: int) -> list[dict[str, Any]]:
+    item_ids = _new_ids(vault, len(parts))
+    found: dict[int, duplicates.Holder] = {}
+    if duplicates_policy != "allow":
+        found = duplicates.find(vault, case_id, parts, item_ids)
+    if found and duplicates_policy == "refuse":
+        position, holder = next(iter(found.items()))
+        raise duplicates.refusal(parts, position, holder, case_id)
+    fresh = [(item_ids[i], part) for i, part in enumerate(parts) if i not in found]
+    files.ensure_free_space(vault.home, sum(p.size + p.size // 1000 + 4096 for _, p in fresh))
+    written = _write_all(vault, fresh)
     try:
-        contacts = parse_vcards(handle.read())
-    except VCardError:
-        raise BadContact(position=position) from None
-    handle.seek(0)
-    return [to_json(contact) for contact in contacts]
+        on_step("written")
+    except BaseException:
+        _remove_blobs(vault, written)
+        raise
+    with interrupts.deferred() as deferral:
+        try:
+            journaled = _commit(vault, case_id, written, parts, found, keep_originals, remove, now)
+        except BaseException:
+            _remove_blobs(vault, written)
+            raise
+        on_step("committed")
+        _verify(vault, written)
+        on_step("verified")
+        deferral.result = _remove_originals(parts, written, found, keep_originals, remove)
+        sealed.destroy(vault, *journaled)
+        on_step("removed")
+    result: Batch = deferral.result
+    return result
 
 
-def _ingest(
-    vault: Vault,
-    case_id: str,
-    kind: Kind,
-    source: BinaryIO,
-    size: int,
-    meta: dict[str, Any],
-    now: dt.datetime,
-    on_step: StepHook,
-) -> str:
-    files.ensure_free_space(vault.home, size + size // 1000 + 4096)
-    item_id = vault.new_id("items", ITEM_ID_LENGTH)
+def _new_ids(vault: Vault, count: int) -> list[str]:
+    ids: list[str] = []
+    while len(ids) < count:
+        candidate = vault.new_id("items", ITEM_ID_LENGTH)
+        if candidate not in ids:
+            ids.append(candidate)
+    return ids
+
+
+def _write_all(vault: Vault, parts: Sequence[tuple[str, Part]]) -> list[_Written]:
+    written: list[_Written] = []
+    try:
+        with files.BackgroundSync() as sync:
+            for item_id, part in parts:
+                written.append(_write(vault, item_id, part, sync))
+        files.fsync_dir(vault.blobs)
+    except BaseException as error:
+        _remove_blobs(vault, written)
+        if isinstance(error, OSError) and files.is_disk_full(error):
+            raise files.disk_full(vault.home, sum(p.size for _, p in parts)) from None
+        raise
+    return written
+
+
+def _remove_blobs(vault: Vault, written: Sequence[_Written]) -> None:
+    """Ciphertext that no committed row names (recovery would remove it too)."""
+    for done in written:
+        files.remove_quietly(vault.blob_path(done.blob))
+
+
+def _write(vault: Vault, item_id: str, part: Part, sync: files.BackgroundSync) -> _Written:
     data_key = crypto.new_key()
     blob = secrets.token_hex(16)
-    part = vault.tmp / f"{blob}.part"
+    path = vault.blob_path(blob)
     fingerprint = vault.fingerprinter()
+    target = files.open_private_new(path)
     try:
-        with files.open_private_new(part) as target:
-            writer = files.EarlySyncWriter(target)
-            try:
-                written = crypto.encrypt_stream(
-                    source, writer, data_key, vault.id, item_id, fingerprint
-                )
-            finally:
-                writer.finish()
-    except OSError as error:
-        files.remove_quietly(part)
-        if files.is_disk_full(error):
-            raise files.disk_full(vault.home, size) from None
+        with part.open() as source:
+            sink = files.EarlySyncWriter(target) if part.size > files.EARLY_SYNC_FROM else target
+            size = crypto.encrypt_stream(source, sink, data_key, vault.id, item_id, fingerprint)
+            if isinstance(sink, files.EarlySyncWriter):
+                sink.stop()
+    except BaseException:
+        target.close()
+        files.remove_quietly(path)
         raise
-    on_step("written")
-    os.replace(part, vault.blob_path(blob))
-    files.fsync_dir(vault.blobs)
-    on_step("renamed")
-    meta["fingerprint"] = fingerprint.hexdigest()
-    key_id = item_key_id(item_id)
+    sync.submit(target)
+    return _Written(part, item_id, data_key, blob, size, fingerprint.hexdigest())
+
+
+def _commit(
+    vault: Vault,
+    case_id: str,
+    written: Sequence[_Written],
+    parts: Sequence[Part],
+    found: Mapping[int, duplicates.Holder],
+    keep_originals: bool,
+    remove: Sequence[Original],
+    now: dt.datetime,
+) -> list[int]:
+    """Write the batch's rows; returns the journal records of the originals' removal."""
+    by_part = {id(w.part): w for w in written}
+    journaled: list[int] = []
     with index.transaction(vault.db):
-        vault.insert_key(key_id, data_key)
-        vault.db.execute(
-            "INSERT INTO items (id, case_id, kind, blob, size, added, state, sealed)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'unverified', ?)",
-            (
-                item_id,
-                case_id,
-                kind,
-                blob,
-                written,
-                now.isoformat(),
-                crypto.seal(data_key, vault.id, key_id, meta),
-            ),
+        for done in written:
+            key_id = item_key_id(done.item_id)
+            meta = dict(done.part.meta) | {"name": done.part.name, "fingerprint": done.fingerprint}
+            original = done.part.original
+            meta["original"] = str(original.path.absolute()) if original else None
+            vault.insert_key(key_id, done.data_key)
+            vault.db.execute(
+                "INSERT INTO items (id, case_id, kind, blob, size, added, state, sealed)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'unverified', ?)",
+                (
+                    done.item_id,
+                    case_id,
+                    done.part.kind,
+                    done.blob,
+                    done.size,
+                    now.isoformat(),
+                    crypto.seal(done.data_key, vault.id, key_id, meta),
+                ),
+            )
+        if keep_originals:
+            return journaled
+        for position, part in enumerate(parts):
+            if part.original is None:
+                continue
+            # A skipped duplicate waits for the item that already holds its content.
+            holder = found[position].item_id if position in found else by_part[id(part)].item_id
+            journaled.append(
+                originals.journal(vault, part.original.path, part.original.identity, [holder], now)
+            )
+        every_item = [w.item_id for w in written]
+        for original in remove:
+            journaled.append(
+                originals.journal(vault, original.path, original.identity, every_item, now)
+            )
+    return journaled
+
+
+def _verify(vault: Vault, written: Sequence[_Written]) -> None:
+    """Read every blob back; if one fails, the whole batch leaves no trace."""
+    try:
+        for done in written:
+            verify_blob(vault, done.item_id, done.blob)
+    except IntegrityError:
+        _discard(vault, written)
+        raise
+    ids = [w.item_id for w in written]
+    with index.transaction(vault.db):
+        vault.db.executemany("UPDATE items SET state = 'live' WHERE id = ?", [(i,) for i in ids])
+
+
+def _discard(vault: Vault, written: Sequence[_Written]) -> None:
+    with index.transaction(vault.db):
+        for done in written:
+            vault.db.execute("DELETE FROM items WHERE id = ?", (done.item_id,))
+            vault.db.execute("DELETE FROM keys WHERE id = ?", (item_key_id(done.item_id),))
+    # Their journaled removals now wait for items that will never be live: dropped.
+    originals.finish_pending(vault)
+    _remove_blobs(vault, written)
+    index.scrub(vault.db)
+
+
+def _remove_originals(
+    parts: Sequence[Part],
+    written: Sequence[_Written],
+    found: Mapping[int, duplicates.Holder],
+    keep_originals: bool,
+    remove: Sequence[Original],
+) -> Batch:
+    by_part = {id(w.part): w for w in written}
+    results: list[Ingested] = []
+    for position, part in enumerate(parts):
+        done = by_part.get(id(part))
+        holder = found.get(position)
+        if done is not None:
+            item_id, size = done.item_id, done.size
+        else:
+            assert holder is not None  # a part not written was skipped as a duplicate
+            item_id, size = holder.item_id, part.size
+        removal = None
+        if part.original is not None and not keep_originals:
+            removal = originals.remove(part.original.path, part.original.identity)
+        elif part.original is not None:
+            removal = originals.Removal(part.original.path, None, originals.Kept.ASKED)
+        results.append(
+            Ingested(
+                item_id=item_id,
+                size=size,
+                original_removed=removal is not None and removal.removed,
+                original_changed=removal is not None and removal.kept is originals.Kept.CHANGED,
+                removal=removal,
+                duplicate_of=holder.item_id if holder else None,
+            )
         )
-    on_step("committed")
-    settle_unverified(vault, item_id)
-    on_step("verified")
-    return item_id
+    batch_removals = tuple(
+        originals.remove(o.path, o.identity) for o in remove if not keep_originals
+    )
+    return Batch(tuple(results), batch_removals)
 
 
 def verify_blob(vault: Vault, item_id: str, blob: str) -> None:
@@ -190,3 +350,9 @@ def settle_unverified(vault: Vault, item_id: str) -> None:
         raise
     with index.transaction(vault.db):
         vault.db.execute("UPDATE items SET state = 'live' WHERE id = ?", (item_id,))
+
+
+def changed_since(original: Original) -> bool:
+    """Whether the user's file is no longer what was read (the agent ingests again)."""
+    now = current(original.path)
+    return now is None or not original.identity.unchanged(now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 
 from retention_agent.errors import IntegrityError
-from retention_agent.vault import deletion, files
+from retention_agent.vault import deletion, files, originals
 from retention_agent.vault.crypto import HEADER_SIZE
 from retention_agent.vault.ingest import settle_unverified
 from retention_agent.vault.vault import Vault
@@ -27,6 +27,8 @@ def recover(vault: Vault) -> None:
         # still where it was.
         with contextlib.suppress(IntegrityError):
             settle_unverified(vault, row["id"])
+    # Originals whose removal was journaled: finished once their items are live.
+    originals.finish_pending(vault)
     # Blobs renamed into place whose index row was never committed.
     known = {row["blob"] for row in vault.db.execute("SELECT blob FROM items")}
     for blob in vault.blobs.iterdir():

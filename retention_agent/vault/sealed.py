@@ -43,20 +43,32 @@ def add(
     """Store ``value`` (JSON-serialisable) sealed; returns the record's id."""
     if case_id is not None:
         require_case(vault, case_id)
-    data_key = crypto.new_key()
     with index.transaction(vault.db):
-        cursor = vault.db.execute(
-            "INSERT INTO sealed (topic, case_id, created, sealed) VALUES (?, ?, ?, x'')",
-            (topic, case_id, now.isoformat()),
-        )
-        assert cursor.lastrowid is not None
-        record_id = cursor.lastrowid
-        key_id = record_key_id(record_id)
-        vault.insert_key(key_id, data_key)
-        vault.db.execute(
-            "UPDATE sealed SET sealed = ? WHERE id = ?",
-            (crypto.seal(data_key, vault.id, key_id, value), record_id),
-        )
+        return insert(vault, topic, value, now, case_id=case_id)
+
+
+def insert(
+    vault: Vault,
+    topic: str,
+    value: dict[str, Any],
+    now: dt.datetime,
+    *,
+    case_id: str | None = None,
+) -> int:
+    """:func:`add` inside a transaction the caller holds."""
+    data_key = crypto.new_key()
+    cursor = vault.db.execute(
+        "INSERT INTO sealed (topic, case_id, created, sealed) VALUES (?, ?, ?, x'')",
+        (topic, case_id, now.isoformat()),
+    )
+    assert cursor.lastrowid is not None
+    record_id = cursor.lastrowid
+    key_id = record_key_id(record_id)
+    vault.insert_key(key_id, data_key)
+    vault.db.execute(
+        "UPDATE sealed SET sealed = ? WHERE id = ?",
+        (crypto.seal(data_key, vault.id, key_id, value), record_id),
+    )
     return record_id
 
 
@@ -86,11 +98,12 @@ def replace(vault: Vault, record_id: int, value: dict[str, Any]) -> None:
         vault.db.execute("UPDATE sealed SET sealed = ? WHERE id = ?", (sealed, record_id))
 
 
-def destroy(vault: Vault, record_id: int) -> None:
-    """Remove a record for good: its key and its row, then scrub the WAL."""
+def destroy(vault: Vault, *record_ids: int) -> None:
+    """Remove records for good: their keys and rows, then scrub the WAL."""
     with index.transaction(vault.db):
-        vault.db.execute("DELETE FROM keys WHERE id = ?", (record_key_id(record_id),))
-        vault.db.execute("DELETE FROM sealed WHERE id = ?", (record_id,))
+        for record_id in record_ids:
+            vault.db.execute("DELETE FROM keys WHERE id = ?", (record_key_id(record_id),))
+            vault.db.execute("DELETE FROM sealed WHERE id = ?", (record_id,))
     index.scrub(vault.db)
 
 
