@@ -174,7 +174,7 @@ def check_remove(vault: Vault, item_ids: Sequence[str], today: dt.date) -> dict[
 def remove_items(vault: Vault, item_ids: Sequence[str], now: dt.datetime) -> list[Receipt]:
     """Delete items the family added by mistake, for good, the way ``apply`` deletes:
     journaled, keys destroyed, the vault key rotated, one receipt per case. Every item is
-    checked first (:func:`check_remove`); then all are deleted, or none."""
+    checked (:func:`check_remove`) before any is deleted."""
     receipts = []
     for case_id, ids in check_remove(vault, item_ids, now.date()).items():
         policy = policy_for(vault, case_id)

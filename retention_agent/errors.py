@@ -245,8 +245,8 @@ class CaseIsPrivate(RetentionError):
 class CaseNotContinued(RetentionError):
     message = N_(
         "Only a case that continues privately after the Hjem til Os year can be closed, and "
-        "case {case} does not. If the relationship has ended, record it with "
-        "'retention case end': everything is then deleted under R2."
+        "case {case} does not. When a relationship ends, everything in its case is deleted "
+        "under R2 anyway ('retention case end' records the end)."
     )
     exit_code = ExitCode.REFUSED
 

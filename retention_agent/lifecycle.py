@@ -66,7 +66,7 @@ def kinds_due_on_arrival(vault: Vault, case_id: str, today: dt.date) -> tuple[Ki
 def record_continue(vault: Vault, case_id: str, today: dt.date) -> None:
     """R1: the relationship continues privately after the Hjem til Os year."""
     facts = case_facts(vault, case_id)
-    _no_decision_yet(facts)
+    _refuse_if_decided(facts)
     policy = policy_for(vault, case_id)
     assumed_end = evaluate(facts, (), policy, today).assumed_end
     # From the assumed end on, R2 applies: its deletions are due and must stay so.
@@ -93,7 +93,7 @@ def record_end(
     facts = case_facts(vault, case_id)
     policy = policy_for(vault, case_id)
     if facts.decision == "end":
-        _no_decision_yet(facts)
+        _refuse_if_decided(facts)
     year_end = policy.timing.year.after(facts.start)
     if facts.decision == "continue" and today >= year_end:
         raise errors.CaseIsPrivate(case=case_id, date=year_end)
@@ -211,7 +211,7 @@ def checklist_done(vault: Vault, case_id: str) -> dict[str, dt.date]:
     return {row["place"]: dt.date.fromisoformat(row["done_on"]) for row in rows}
 
 
-def _no_decision_yet(facts: CaseFacts) -> None:
+def _refuse_if_decided(facts: CaseFacts) -> None:
     if facts.decision is not None:
         decision = Phrase(_DECISIONS[facts.decision])
         raise errors.DecisionAlreadyRecorded(case=facts.id, decision=decision)

@@ -161,13 +161,17 @@ def confirm(question: str, assume_yes: bool) -> None:
     command (click.Abort: "Cancelled; nothing was changed."), as does a closed stdin."""
     if assume_yes:
         return
-    answer = click.prompt(
-        question + " " + _("[y/N]"),
-        default="",
-        show_default=False,
-        prompt_suffix=" ",
-        err=True,
-    )
+    try:
+        answer = click.prompt(
+            question + " " + _("[y/N]"),
+            default="",
+            show_default=False,
+            prompt_suffix=" ",
+            err=True,
+        )
+    except click.Abort:
+        click.echo(err=True)  # no answer came (closed stdin, Ctrl-C): end the prompt's line
+        raise
     if str(answer).strip().lower() not in _YES | {_("y"), _("yes")}:
         raise click.Abort()
 
