@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     INPUT = 9
     REFUSED = 10
     INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: the output's reader went away
 
 
 class RetentionError(Exception):
@@ -71,6 +72,14 @@ class VaultAlreadyInitialised(RetentionError):
 
 class VaultBusy(RetentionError):
     message = N_("The vault is in use by another retention command. Try again in a moment.")
+    exit_code = ExitCode.VAULT_STATE
+
+
+class VaultReadOnly(RetentionError):
+    message = N_(
+        "The vault is on a read-only disk or folder, so nothing can be changed in it. "
+        "Commands that only look (status, list, plan, receipts) still work."
+    )
     exit_code = ExitCode.VAULT_STATE
 
 
@@ -339,3 +348,59 @@ class IndexUnavailable(RetentionError):
         "Nothing was changed; free some space and try again."
     )
     exit_code = ExitCode.DISK
+
+
+# --- the operating system's refusals, in words that say what to do ----------------------
+
+
+class AccessDenied(RetentionError):
+    message = N_(
+        "The operating system refused access to a file or folder this command needs "
+        "(permission denied). If the vault belongs to another user account on this "
+        "computer, run the command as that user. Nothing was changed."
+    )
+    exit_code = ExitCode.FAILURE
+
+
+class ReadOnlyDisk(RetentionError):
+    message = N_(
+        "A file or folder this command needs is on a read-only disk, so it cannot be "
+        "changed. Nothing was changed."
+    )
+    exit_code = ExitCode.FAILURE
+
+
+class NoSpaceLeft(RetentionError):
+    message = N_("The disk is full. Nothing was changed; free some space and try again.")
+    exit_code = ExitCode.DISK
+
+
+class PathVanished(RetentionError):
+    message = N_(
+        "A file or folder this command needs does not exist (it may have been moved or "
+        "deleted while the command ran). Nothing was changed."
+    )
+    exit_code = ExitCode.NOT_FOUND
+
+
+class FolderNotFile(RetentionError):
+    message = N_("A folder was found where a file was expected. Nothing was changed.")
+    exit_code = ExitCode.INPUT
+
+
+def from_os_error(error: OSError) -> RetentionError | None:
+    """Our error for a common refusal of the operating system, or None for the rest.
+    The OS's own message is never shown: it carries the path, which may name the child."""
+    import errno
+
+    by_code: dict[int, type[RetentionError]] = {
+        errno.EACCES: AccessDenied,
+        errno.EPERM: AccessDenied,
+        errno.EROFS: ReadOnlyDisk,
+        errno.ENOSPC: NoSpaceLeft,
+        errno.EDQUOT: NoSpaceLeft,
+        errno.ENOENT: PathVanished,
+        errno.EISDIR: FolderNotFile,
+    }
+    found = by_code.get(error.errno) if error.errno is not None else None
+    return found() if found is not None else None

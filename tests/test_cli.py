@@ -29,7 +29,7 @@ from retention_agent.cli import cli
 from retention_agent.vault.keystore import PassphraseNeeded, WrongPassphrase
 from tests.conftest import TEST_PASSPHRASE
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.processes import python_module
+from tests.support.processes import AS_USER, python_module
 
 # In aliases, file names and folder names: it must never reach an error line.
 SECRET = "Zebrafinke"
@@ -341,29 +341,6 @@ def test_add_a_folder_asks_then_adds_every_file_inside(case_id: str, inbox: Path
     assert sorted(p.name for p in folder.rglob("*") if not p.is_dir()) == ["link.jpg"]
 
 
-# Run as root, the bootstrap imports everything the command may load lazily, then drops
-# to the unprivileged user for good before the command runs. ``subprocess.run(user=...)``
-# alone does not do here: the interpreter may live where that user cannot read it.
-_AS_USER = """
-import os, sys
-import retention_agent.cli as entry
-import retention_agent.vault.keyfile, retention_agent.vault.keyring_store
-import retention_agent.vault.recovery, retention_agent.vault.catalog
-import babel.dates, babel.numbers
-from retention_agent import i18n
-for language in i18n.LANGUAGES:
-    i18n.translations(language)
-uid, gid = int(sys.argv[1]), int(sys.argv[2])
-os.setgroups([])
-os.setgid(gid)
-os.setuid(uid)
-if os.geteuid() == 0 or os.getegid() == 0:
-    raise SystemExit("could not drop root privileges")
-sys.argv = ["retention", *sys.argv[3:]]
-entry.main()
-"""
-
-
 def _chown_tree(folder: Path, uid: int, gid: int) -> None:
     os.chown(folder, uid, gid)
     for path in folder.rglob("*"):
@@ -408,7 +385,7 @@ def test_unreadable_file_is_refused(vault_home: Path, inbox: Path) -> None:
         before_vault, before_source = vault_state(home), source.lstat()
         command = ["add", str(source), "--case", case_id, "--kind", "photo"]
         done = subprocess.run(
-            [sys.executable, "-c", _AS_USER, str(nobody.pw_uid), str(nobody.pw_gid), *command],
+            [sys.executable, "-c", AS_USER, str(nobody.pw_uid), str(nobody.pw_gid), *command],
             env=process_env(there),
             cwd=work,
             stdin=subprocess.DEVNULL,

@@ -27,6 +27,7 @@ MEANING = {
     ExitCode.INPUT: "a value given is not valid",
     ExitCode.REFUSED: "refused to protect data or follow the rules",
     ExitCode.INTERRUPTED: "stopped by Ctrl-C (what was already done is reported)",
+    ExitCode.BROKEN_PIPE: "the program reading the output stopped (silent)",
 }
 
 

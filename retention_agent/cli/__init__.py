@@ -6,6 +6,7 @@ error handler, which prints one translated line and exits with the error's code.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ import click
 
 from retention_agent import i18n
 from retention_agent.cli.common import TranslatedGroup, root_options
-from retention_agent.errors import ExitCode, RetentionError
+from retention_agent.errors import ExitCode, RetentionError, from_os_error
 from retention_agent.i18n import _
 from retention_agent.vault import index
 
@@ -80,9 +81,18 @@ class RetentionGroup(TranslatedGroup):
             translated = index.translate(raw)
             click.echo(_("Error: {message}").format(message=translated.user_text()), err=True)
             ctx.exit(translated.exit_code)
+        except BrokenPipeError:
+            # The reader went away (`retention status | head -1`): end quietly, as other
+            # Unix tools do, without a second error when Python flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(ExitCode.BROKEN_PIPE)
         except OSError as error:
             if ctx.meta.get("debug"):
                 raise
+            known = from_os_error(error)
+            if known is not None:
+                click.echo(_("Error: {message}").format(message=known.user_text()), err=True)
+                ctx.exit(known.exit_code)
             # Never echo the OS message: it carries the path, which may name the child.
             message = _("the operating system refused a file operation (error {code}).")
             click.echo(

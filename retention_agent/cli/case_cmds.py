@@ -111,7 +111,7 @@ def case_list(as_json: bool) -> None:
     Example:
         retention case list
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         cases = list_cases(vault)
     if as_json:
         emit_json(
@@ -242,7 +242,7 @@ def case_close(case_id: str, no_offer: bool, assume_yes: bool) -> None:
         retention case close --case 4f2a9b --no-offer --yes
     """
     today = now().date()
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         check_close(vault, case_id, today)
         held = Counter(item.kind for item in item_facts(vault, case_id))
     items = [kind_count(kind, held[kind]) for kind in KINDS if held[kind]]

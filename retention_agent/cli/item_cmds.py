@@ -266,7 +266,7 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
         retention list --case 4f2a9b --kind photo
         retention list --json
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         if case_id is not None:
             require_case(vault, case_id)
         items = catalog.list_items(vault, case_id=case_id, kind=kind)  # type: ignore[arg-type]
@@ -315,7 +315,7 @@ def open_item(item_id: str, folder: Path) -> None:
     Example:
         retention open 1a2b3c4d --to ~/Skrivebord
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         target = catalog.export_item(vault, item_id, folder)
     click.echo(_("Decrypted to {path}.").format(path=target))
     click.echo(

@@ -81,7 +81,7 @@ def plan(case_id: str | None, as_json: bool) -> None:
         RETENTION_NOW=2027-02-01 retention plan --case 4f2a9b --json
     """
     today = now().date()
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         cases = [get_case(vault, case_id)] if case_id else list_cases(vault)
         timelines = [(case, pending(assess(vault, case, today), today)) for case in cases]
     if as_json:
@@ -121,7 +121,7 @@ def apply(dry_run: bool, as_json: bool) -> None:
         retention apply
     """
     moment = now()
-    with open_vault() as vault:
+    with open_vault(read_only=dry_run) as vault:
         if dry_run:
             due = due_deletions(vault, moment.date())
             if as_json:
@@ -174,7 +174,7 @@ def receipts(as_json: bool) -> None:
     Example:
         retention receipts
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         log = receipt_log.all_receipts(vault.db)
         broken = receipt_log.first_broken(vault.db)
     if as_json:
@@ -236,7 +236,7 @@ def remove(item_ids: tuple[str, ...], assume_yes: bool, as_json: bool) -> None:
         retention remove 1a2b3c4d
         retention remove 1a2b3c4d 5e6f7a8b --yes
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         check_remove(vault, item_ids, now().date())
         items = [catalog.get_item(vault, item_id) for item_id in dict.fromkeys(item_ids)]
     for item in items:  # the family's own terminal: the names help them check
@@ -321,7 +321,7 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...], as_json: b
     if places and not mark_done:
         raise click.UsageError(_("Put --done before the places you have cleaned up."))
     today = now().date()
-    with open_vault() as vault:
+    with open_vault(read_only=not places) as vault:
         require_case(vault, case_id)
         if places:
             mark_checklist(vault, case_id, today, list(places))

@@ -19,8 +19,10 @@ def passphrase_source() -> PassphraseSource:
     return PassphraseSource.from_terminal(_prompt)
 
 
-def open_vault() -> Vault:
-    return Vault.open(vault_home(), passphrase_source())
+def open_vault(*, read_only: bool = False) -> Vault:
+    """The vault; ``read_only`` for commands that only look: they never wait behind a
+    command that is writing and work on a read-only disk (see ``Vault.open``)."""
+    return Vault.open(vault_home(), passphrase_source(), read_only=read_only)
 
 
 def create_vault(now: dt.datetime) -> Vault:

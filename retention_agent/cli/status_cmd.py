@@ -48,7 +48,7 @@ def status(case_id: str | None, as_json: bool) -> None:
         retention status --case 4f2a9b
         RETENTION_NOW=2027-02-01 retention status --json
     """
-    with open_vault() as vault:
+    with open_vault(read_only=True) as vault:
         report = build_status(vault, now(), case_id)
     if as_json:
         emit_json(to_json(report))

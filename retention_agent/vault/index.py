@@ -127,6 +127,21 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def connect_reader(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    """A connection that can only read. ``immutable``: the disk itself is read-only, so
+    SQLite may not even create its shared-memory file and needs no locks."""
+    mode = "immutable=1" if immutable else "mode=ro"
+    try:
+        connection = sqlite3.connect(
+            f"{path.absolute().as_uri()}?{mode}", uri=True, isolation_level=None, timeout=10
+        )
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA query_only=ON")
+    except sqlite3.DatabaseError as error:
+        raise translate(error) from None
+    return connection
+
+
 def translate(error: sqlite3.DatabaseError) -> RetentionError:
     """SQLite's error to ours, by its result code: a full or failing disk (the
     transaction was rolled back, nothing is damaged) is not a damaged index."""

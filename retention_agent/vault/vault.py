@@ -26,22 +26,33 @@ from retention_agent.errors import (
     VaultAlreadyInitialised,
     VaultBusy,
     VaultNotInitialised,
+    VaultReadOnly,
     VaultUnreadable,
     WrongKey,
 )
-from retention_agent.vault import crypto, files, index
-from retention_agent.vault.keystore import KekStore, PassphraseSource, new_store, open_store
+from retention_agent.vault import crypto, files, filesystems, index
+from retention_agent.vault.keystore import (
+    KekStore,
+    KeyMissing,
+    PassphraseSource,
+    new_store,
+    open_store,
+)
 
 INDEX = "index.db"
 CHECK_KEY_ID = "vault:check"
 FINGERPRINT_KEY_ID = "vault:fingerprint"
 LOCK_TIMEOUT_SECONDS = 10
+# Snapshots a reader may take while a writer rotates the key under it.
+_READER_ATTEMPTS = 3
 
 
 class Vault:
     """An open, unlocked vault. Use as a context manager; ``close()`` releases the lock."""
 
-    def __init__(self, home: Path, db: sqlite3.Connection, lock: FileLock, store: KekStore) -> None:
+    def __init__(
+        self, home: Path, db: sqlite3.Connection, lock: FileLock | None, store: KekStore
+    ) -> None:
         self.home = home
         self.db = db
         self.blobs = home / "blobs"
@@ -94,24 +105,38 @@ class Vault:
 
     @classmethod
     def open(
-        cls, home: Path, passphrase: PassphraseSource, *, store: KekStore | None = None
+        cls,
+        home: Path,
+        passphrase: PassphraseSource,
+        *,
+        store: KekStore | None = None,
+        read_only: bool = False,
     ) -> Vault:
-        """Open and lock the vault. A long-running process passes the ``store`` it got
-        from an earlier open (``vault.store``), so a key file's passphrase is asked for
-        and stretched once, and only the derived key stays in memory."""
-        if not _is_initialised(home):
+        """Open the vault, locked for this process, repairing what an interrupted command
+        left behind.
+
+        ``read_only`` is for commands that only look (status, list, plan, receipts):
+        they never wait behind another command that is writing, and they work on a
+        read-only disk. If the vault is free and writable they open it as usual (and
+        repair it); otherwise they read the last committed state without the lock.
+
+        A long-running process passes the ``store`` it got from an earlier open
+        (``vault.store``), so a key file's passphrase is asked for and stretched once,
+        and only the derived key stays in memory.
+        """
+        disk_read_only = filesystems.detect(home).read_only
+        if not _is_initialised(home, disk_read_only):
             raise VaultNotInitialised()
-        lock = _acquire_lock(home)
+        if disk_read_only and not read_only:
+            raise VaultReadOnly()
+        lock: FileLock | None = None
+        if not disk_read_only:
+            lock = _try_lock(home) if read_only else _acquire_lock(home)
+        if lock is None:
+            return cls._open_reader(home, passphrase, store, immutable=disk_read_only)
         try:
             db = index.connect(home / INDEX)
-            try:
-                kind = _required_meta(db, "kek_kind")
-                vault_id = _required_meta(db, "vault_id")
-            except sqlite3.DatabaseError:
-                raise VaultUnreadable() from None
-            if store is None or store.kind != kind:
-                store = open_store(home, vault_id, kind, passphrase)
-            vault = cls(home, db, lock, store)
+            vault = cls(home, db, lock, _store(home, db, passphrase, store))
         except BaseException:
             lock.release()
             raise
@@ -120,9 +145,35 @@ class Vault:
         recover(vault)
         return vault
 
+    @classmethod
+    def _open_reader(
+        cls, home: Path, passphrase: PassphraseSource, store: KekStore | None, *, immutable: bool
+    ) -> Vault:
+        """The last committed state, in one read transaction (a snapshot), without the
+        lock. A writer may rotate the key meanwhile: then the snapshot's key can be gone
+        by the time it is loaded, and a fresh snapshot is taken."""
+        for _attempt in range(_READER_ATTEMPTS):
+            db = index.connect_reader(home / INDEX, immutable=immutable)
+            try:
+                db.execute("BEGIN")
+                kek_store = _store(home, db, passphrase, store)
+                return cls(home, db, None, kek_store)
+            except KeyMissing:
+                db.close()
+            except BaseException:
+                db.close()
+                raise
+        raise VaultBusy()
+
+    @property
+    def read_only(self) -> bool:
+        """Opened without the lock: nothing may be written through this vault."""
+        return self._lock is None
+
     def close(self) -> None:
         self.db.close()
-        self._lock.release()
+        if self._lock is not None:
+            self._lock.release()
 
     def __enter__(self) -> Vault:
         return self
@@ -172,7 +223,7 @@ class Vault:
         return self.blobs / blob
 
 
-def _is_initialised(home: Path) -> bool:
+def _is_initialised(home: Path, disk_read_only: bool = False) -> bool:
     """Whether ``home`` holds a vault. An index that is missing or empty while encrypted
     files remain is damage, never a reason to start afresh over them."""
     database = home / INDEX
@@ -182,7 +233,7 @@ def _is_initialised(home: Path) -> bool:
         if leftovers:
             raise VaultUnreadable()
         return False
-    connection = index.connect(database)
+    connection = index.connect_reader(database, immutable=disk_read_only)
     try:
         row = connection.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
     except sqlite3.OperationalError as error:
@@ -197,6 +248,19 @@ def _is_initialised(home: Path) -> bool:
     return row is not None
 
 
+def _store(
+    home: Path, db: sqlite3.Connection, passphrase: PassphraseSource, store: KekStore | None
+) -> KekStore:
+    try:
+        kind = _required_meta(db, "kek_kind")
+        vault_id = _required_meta(db, "vault_id")
+    except sqlite3.DatabaseError:
+        raise VaultUnreadable() from None
+    if store is not None and store.kind == kind:
+        return store
+    return open_store(home, vault_id, kind, passphrase)
+
+
 def _required_meta(db: sqlite3.Connection, key: str) -> str:
     value = index.get_meta(db, key)
     if value is None:
@@ -205,9 +269,20 @@ def _required_meta(db: sqlite3.Connection, key: str) -> str:
 
 
 def _acquire_lock(home: Path) -> FileLock:
+    """The vault's lock; if another command holds it, wait a while, then VaultBusy."""
     lock = FileLock(home / "vault.lock", mode=files.PRIVATE_FILE)
     try:
         lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
     except Timeout:
         raise VaultBusy() from None
+    return lock
+
+
+def _try_lock(home: Path) -> FileLock | None:
+    """The vault's lock if it is free right now, else None."""
+    lock = FileLock(home / "vault.lock", mode=files.PRIVATE_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except (Timeout, PermissionError):
+        return None  # busy, or a folder this user may read but not write
     return lock

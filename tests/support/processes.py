@@ -37,3 +37,26 @@ def key_file_env(**extra: str) -> dict[str, str]:
     """The test environment (isolated by conftest) for a vault whose key is in the key
     file: subprocesses cannot see the in-memory keyring."""
     return {**os.environ, "RETENTION_PASSPHRASE": TEST_PASSPHRASE, **extra}
+
+
+# Run as root, the bootstrap imports everything the command may load lazily, then drops
+# to the unprivileged user for good before the command runs. ``subprocess.run(user=...)``
+# alone does not do here: the interpreter may live where that user cannot read it.
+AS_USER = """
+import os, sys
+import retention_agent.cli as entry
+import retention_agent.vault.keyfile, retention_agent.vault.keyring_store
+import retention_agent.vault.recovery, retention_agent.vault.catalog
+import babel.dates, babel.numbers
+from retention_agent import i18n
+for language in i18n.LANGUAGES:
+    i18n.translations(language)
+uid, gid = int(sys.argv[1]), int(sys.argv[2])
+os.setgroups([])
+os.setgid(gid)
+os.setuid(uid)
+if os.geteuid() == 0 or os.getegid() == 0:
+    raise SystemExit("could not drop root privileges")
+sys.argv = ["retention", *sys.argv[3:]]
+entry.main()
+"""
