@@ -15,6 +15,9 @@ import locale
 import os
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from struct import error as struct_error
 from typing import Literal
 
 Language = Literal["da", "en"]
@@ -59,16 +62,60 @@ def current_language() -> Language:
 
 @cache
 def translations(language: Language) -> gettext.NullTranslations:
+    po = resources.files("retention_agent") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    cache_file = _compiled_cache(po, language)
+    if cache_file is not None:
+        try:
+            return gettext.GNUTranslations(io.BytesIO(cache_file.read_bytes()))
+        except (OSError, ValueError, IndexError, struct_error):
+            pass  # not there yet, or damaged: compile it again
+    compiled = _compile(po, language)
+    if cache_file is not None:
+        _store(cache_file, compiled)
+    return gettext.GNUTranslations(io.BytesIO(compiled))
+
+
+def _compile(po: Traversable, language: Language) -> bytes:
+    """The ``.po`` catalog as ``.mo`` bytes (Babel's parser: the slow part of start-up)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    po = resources.files("retention_agent") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     with po.open("rb") as source:
         catalog = read_po(source, locale=language)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
+    return compiled.getvalue()
+
+
+def _compiled_cache(po: Traversable, language: Language) -> Path | None:
+    """Where the compiled catalog of this very ``.po`` file is cached: the user's cache
+    folder, named after the file's size and modification time, so an edited or upgraded
+    catalog is never read stale. None where the catalog is not a plain file."""
+    if not isinstance(po, Path):
+        return None
+    try:
+        info = po.stat()
+    except OSError:
+        return None
+    from platformdirs import user_cache_path
+
+    name = f"{DOMAIN}-{language}-{info.st_size}-{info.st_mtime_ns}.mo"
+    return user_cache_path("retention-agent", appauthor=False) / "catalogs" / name
+
+
+def _store(target: Path, compiled: bytes) -> None:
+    """Best effort: a cache that cannot be written only costs the next start some time."""
+    import contextlib
+    import tempfile
+
+    with contextlib.suppress(OSError):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in target.parent.glob(f"{target.name.rsplit('-', 2)[0]}-*.mo"):
+            stale.unlink()
+        fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(compiled)
+        os.replace(temporary, target)
 
 
 def _(message: str) -> str:

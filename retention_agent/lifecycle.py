@@ -20,7 +20,7 @@ from retention_agent.policy.duration import Duration
 from retention_agent.policy.engine import due_on_arrival, evaluate
 from retention_agent.policy.facts import CaseFacts, ExportOutcome, Initiator
 from retention_agent.policy.model import Kind, Policy
-from retention_agent.vault import crypto, index, receipts
+from retention_agent.vault import crypto, index, receipts, tombstones
 from retention_agent.vault.cases import case_key_id, require_case
 from retention_agent.vault.vault import Vault
 
@@ -202,6 +202,19 @@ def mark_checklist(vault: Vault, case_id: str, today: dt.date, places: list[str]
                         "place": place,
                     },
                 )
+    expire_tombstones(vault, today)
+
+
+def checklist_completed_on(vault: Vault, case_id: str) -> dt.date | None:
+    """The day the last place of the case's checklist was ticked; None until all are."""
+    done = checklist_done(vault, case_id)
+    return max(done.values()) if done.keys() >= CHECKLIST.keys() else None
+
+
+def expire_tombstones(vault: Vault, today: dt.date) -> int:
+    """Destroy the tombstones of deleted items whose time is up (``vault.tombstones``):
+    the checklist was completed after the deletion, or the period has passed."""
+    return tombstones.expire(vault, today, lambda case_id: checklist_completed_on(vault, case_id))
 
 
 def checklist_done(vault: Vault, case_id: str) -> dict[str, dt.date]:

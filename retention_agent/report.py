@@ -14,6 +14,7 @@ from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold
 from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import Policy
+from retention_agent.scan.summary import Leftovers, leftovers
 from retention_agent.vault import recovery
 from retention_agent.vault.cases import get_case, list_cases
 from retention_agent.vault.records import KINDS, CaseRecord
@@ -41,6 +42,7 @@ class Status:
     installed_policy: Policy
     cases: tuple[CaseStatus, ...]
     problems: tuple[tuple[str, str], ...]
+    leftovers: Leftovers  # copies outside the vault, tombstones, synced folders
 
 
 def build_status(vault: Vault, now: dt.datetime, case_id: str | None = None) -> Status:
@@ -75,4 +77,5 @@ def build_status(vault: Vault, now: dt.datetime, case_id: str | None = None) -> 
         installed_policy=default_policy(),
         cases=tuple(cases),
         problems=tuple(recovery.problems(vault)),
+        leftovers=leftovers(vault),
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
-from retention_agent.vault import catalog, filesystems, originals
+from retention_agent.vault import catalog, copies, filesystems, originals, sealed
 from retention_agent.vault.adding import add_files
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case
@@ -123,8 +123,10 @@ def test_removal_refused_after_the_commit_says_so_and_keeps_the_item(
     assert part.removal == originals.Removal(source, None, originals.Kept.FAILED)
     assert source.exists()
     assert [item.id for item in catalog.list_items(vault)] == [part.item_id]
-    # Nothing is left to be retried behind the family's back.
-    assert vault.db.execute("SELECT COUNT(*) FROM sealed").fetchone()[0] == 0
+    # Nothing is left to be retried behind the family's back; the original is tracked as
+    # a copy outside the vault instead (status and retention scan name it).
+    assert sealed.find(vault, originals.TOPIC) == []
+    assert [c.origin for c in copies.all_copies(vault)] == ["unremovable-original"]
 
 
 def test_duplicates_are_refused_skipped_or_allowed(vault: Vault, inbox: Path) -> None:

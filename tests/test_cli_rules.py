@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 
 from retention_agent.cli import cli
+from tests.support.commands import walk
 
 START = "2026-03-01"
 
@@ -176,14 +175,12 @@ def test_remove_is_refused_under_a_hold(case_id: str) -> None:
 # --- point 10: an unknown case is UnknownCase everywhere ------------------------------------
 
 
-def _commands_with_case(
-    command: click.Command, path: tuple[str, ...] = ()
-) -> Iterator[tuple[str, ...]]:
-    if any("--case" in param.opts for param in command.params):
-        yield path
-    if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
-            yield from _commands_with_case(sub, (*path, name))
+def _commands_with_case() -> set[tuple[str, ...]]:
+    return {
+        path
+        for path, command in walk(cli)
+        if any("--case" in param.opts for param in command.params)
+    }
 
 
 # What each command needs besides --case; every command with a --case option is here.
@@ -204,7 +201,7 @@ _REST: dict[tuple[str, ...], tuple[str, ...]] = {
 
 
 def test_every_command_with_case_knows_an_unknown_case(case_id: str, tmp_path: Path) -> None:
-    assert set(_commands_with_case(cli)) == set(_REST)
+    assert _commands_with_case() == set(_REST)
     source = tmp_path / "new.jpg"
     source.write_bytes(b"keep me")
     before = items()

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 
 from retention_agent.cli import cli
+from tests.support.commands import walk
 from tools import catalog
 
 START = "2026-03-01"
@@ -158,13 +157,6 @@ def test_sizes_and_items_read_as_danish(case_id: str, tmp_path: Path) -> None:
 # --- point 12: click's own words in Danish help pages ----------------------------------------
 
 
-def _command_paths(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    yield path
-    if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
-            yield from _command_paths(sub, (*path, name))
-
-
 ENGLISH_IN_HELP = (
     "Usage:",
     "[OPTIONS]",
@@ -182,7 +174,7 @@ ENGLISH_IN_HELP = (
 
 @pytest.mark.parametrize("order", ["lang-first", "help-first"])
 def test_help_pages_are_danish_throughout(order: str) -> None:
-    for path in _command_paths(cli):
+    for path, _command in walk(cli):
         flags = ["--lang", "da", "--help"] if order == "lang-first" else ["--help", "--lang", "da"]
         shown = run(*path, *flags).stdout
         assert shown.startswith("Brug: "), path

@@ -20,7 +20,10 @@ CHUNK = 16 * 1024  # Cobblestone's plaintext chunk size
 def encrypt(plaintext: bytes, key: bytes, item: str = ITEM) -> tuple[bytes, str]:
     target = io.BytesIO()
     fingerprint = crypto.fingerprinter(b"f" * 32)
-    size = crypto.encrypt_stream(io.BytesIO(plaintext), target, key, VAULT, item, fingerprint)
+    with crypto.Hasher() as hasher:
+        size = crypto.encrypt_stream(
+            io.BytesIO(plaintext), target, key, VAULT, item, fingerprint, hasher
+        )
     assert size == len(plaintext)
     return target.getvalue(), fingerprint.hexdigest()
 

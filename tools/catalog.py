@@ -49,8 +49,11 @@ def help_messages() -> Iterator[str]:
             if help_text:
                 yield help_text
         if isinstance(command, click.Group):
-            for sub in command.commands.values():
-                yield from walk(sub)
+            context = click.Context(command)
+            for name in command.list_commands(context):
+                sub = command.get_command(context, name)
+                if sub is not None:
+                    yield from walk(sub)
 
     yield from walk(cli)
 

@@ -6,12 +6,14 @@ python -m tools.exit_codes --write  # replace the table in README.md
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from collections import defaultdict
+from contextlib import suppress
 from pathlib import Path
 
-import retention_agent.cli
-import retention_agent.demo.tour  # noqa: F401 - loaded lazily by the CLI
+import retention_agent
 from retention_agent.errors import ExitCode, RetentionError
 
 MEANING = {
@@ -31,6 +33,17 @@ MEANING = {
 }
 
 
+def _import_all() -> None:
+    """Every module of the package, so that every error class exists whatever was imported
+    before (the CLI loads its commands lazily)."""
+    for module in pkgutil.walk_packages(retention_agent.__path__, "retention_agent."):
+        if module.name.endswith(".__main__"):
+            continue
+        # A module for another platform refuses to load (scan/winreg_reader asserts it).
+        with suppress(ImportError, AssertionError):
+            importlib.import_module(module.name)
+
+
 def _subclasses(cls: type[RetentionError]) -> list[type[RetentionError]]:
     found = []
     for sub in cls.__subclasses__():
@@ -40,6 +53,7 @@ def _subclasses(cls: type[RetentionError]) -> list[type[RetentionError]]:
 
 
 def table() -> str:
+    _import_all()
     by_code: dict[ExitCode, list[str]] = defaultdict(list)
     for cls in _subclasses(RetentionError):
         by_code[cls.exit_code].append(cls.__name__)

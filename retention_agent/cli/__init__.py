@@ -6,6 +6,7 @@ error handler, which prints one translated line and exits with the error's code.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 import sys
@@ -22,13 +23,45 @@ from retention_agent.vault import index
 
 i18n.translate_click()
 
+# Every subcommand, in the order a person meets them: "module:attribute" in cli/.
+COMMANDS = {
+    "init": "item_cmds:init",
+    "case": "case_cmds:case",
+    "add": "item_cmds:add",
+    "contact": "item_cmds:contact",
+    "list": "item_cmds:list_command",
+    "open": "item_cmds:open_item",
+    "status": "status_cmd:status",
+    "plan": "retention_cmds:plan",
+    "apply": "retention_cmds:apply",
+    "remove": "retention_cmds:remove",
+    "receipts": "retention_cmds:receipts",
+    "hold": "retention_cmds:hold",
+    "release": "retention_cmds:release",
+    "checklist": "retention_cmds:checklist",
+    "scan": "scan_cmd:scan_command",
+    "demo": "demo_cmd:demo",
+}
+
 
 class RetentionGroup(TranslatedGroup):
     """Lists subcommands in the order a person meets them, and is the one place where
     errors become a single translated line and an exit code."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import a command's module only when it is used: ``retention status`` must not
+        pay for loading every other command (and what they import)."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command: click.Command = getattr(
+            importlib.import_module(f"retention_agent.cli.{module}"), attribute
+        )
+        return command
 
     def main(
         self,
@@ -113,32 +146,6 @@ def cli() -> None:
         retention add matchpapir.pdf --case 4f2a9b --kind match_paper
         retention status
     """
-
-
-def _register() -> None:
-    from retention_agent.cli import case_cmds, demo_cmd, item_cmds, retention_cmds, status_cmd
-
-    for command in (
-        item_cmds.init,
-        case_cmds.case,
-        item_cmds.add,
-        item_cmds.contact,
-        item_cmds.list_command,
-        item_cmds.open_item,
-        status_cmd.status,
-        retention_cmds.plan,
-        retention_cmds.apply,
-        retention_cmds.remove,
-        retention_cmds.receipts,
-        retention_cmds.hold,
-        retention_cmds.release,
-        retention_cmds.checklist,
-        demo_cmd.demo,
-    ):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

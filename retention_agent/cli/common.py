@@ -66,6 +66,7 @@ USAGE_WORDS = (
     N_("[OPTIONS]"),
     N_("COMMAND [ARGS]..."),
     N_("PATHS..."),
+    N_("[PATHS]..."),
     N_("ITEM"),
     N_("ITEMS..."),
     N_("[PLACE]..."),

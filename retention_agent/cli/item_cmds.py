@@ -21,7 +21,9 @@ from retention_agent.cli.session import create_vault, open_vault
 from retention_agent.cli.texts import kind_label
 from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
 from retention_agent.i18n import _, format_date, format_size, ngettext
-from retention_agent.vault import catalog, interrupts, originals, sources
+from retention_agent.paths import vault_home
+from retention_agent.scan import sync_warnings
+from retention_agent.vault import catalog, copies, interrupts, originals, sources
 from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import Batch, Ingested
@@ -29,17 +31,26 @@ from retention_agent.vault.vcard import RELATIONS, Contact
 
 
 @click.command(cls=TranslatedCommand)
+@option(
+    "--allow-synced",
+    is_flag=True,
+    help="Create the vault even in a folder a cloud service synchronises (not advised).",
+)
 @common_options
-def init() -> None:
+def init(allow_synced: bool) -> None:
     """Create the encrypted vault (once per laptop).
 
     The key goes into the operating system's keyring; where there is none, into a key
-    file protected by a passphrase (RETENTION_PASSPHRASE, or asked for).
+    file protected by a passphrase (RETENTION_PASSPHRASE, or asked for). A folder that
+    a cloud service (OneDrive, Dropbox, iCloud, ...) synchronises is refused unless
+    --allow-synced is given.
 
     \b
     Example:
         retention init
     """
+    if not allow_synced:
+        sync_warnings.refuse_synced_vault(vault_home())
     with create_vault(now()) as vault:
         click.echo(_("Vault created in {path}.").format(path=vault.home))
         click.echo(_("The key is kept in: {backend}.").format(backend=vault.store.describe()))
@@ -154,6 +165,9 @@ def _report_added(paths: list[Path], batch: Batch, kind: str, as_json: bool) -> 
                 )
             )
         click.echo("  " + removal_text(part.removal))
+        warning = sync_warnings.check(path.parent, "original", name=path)
+        if warning is not None:
+            click.echo(warning, err=True)
 
 
 def removal_text(removal: originals.Removal | None) -> str:
@@ -315,9 +329,15 @@ def open_item(item_id: str, folder: Path) -> None:
     Example:
         retention open 1a2b3c4d --to ~/Skrivebord
     """
-    with open_vault(read_only=True) as vault:
+    moment = now()
+    # Not read-only: the decrypted copy is recorded (sealed) as a copy outside the vault.
+    with open_vault() as vault:
         target = catalog.export_item(vault, item_id, folder)
+        copies.track_open(vault, catalog.get_item(vault, item_id), target, moment)
     click.echo(_("Decrypted to {path}.").format(path=target))
+    warning = sync_warnings.check(target, "open")
+    if warning is not None:
+        click.echo(warning, err=True)
     click.echo(
         _(
             "Warning: this is an unencrypted copy. The vault does not protect or delete it; "

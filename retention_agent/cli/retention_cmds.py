@@ -19,6 +19,7 @@ from retention_agent.cli.common import (
     option,
     yes_option,
 )
+from retention_agent.cli.leftover_texts import copies_line, tombstone_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import (
     action_label,
@@ -45,11 +46,13 @@ from retention_agent.i18n import N_, _, format_date, format_size, ngettext
 from retention_agent.lifecycle import (
     CHECKLIST,
     checklist_done,
+    expire_tombstones,
     mark_checklist,
     place_hold,
     release_hold,
 )
 from retention_agent.policy.model import KINDS
+from retention_agent.scan.summary import copies_outside, leftovers
 from retention_agent.vault import catalog
 from retention_agent.vault import receipts as receipt_log
 from retention_agent.vault.cases import get_case, list_cases, require_case
@@ -122,6 +125,8 @@ def apply(dry_run: bool, as_json: bool) -> None:
     """
     moment = now()
     with open_vault(read_only=dry_run) as vault:
+        # Copies the program left outside the vault: the deletion does not reach them.
+        outside = copies_outside(vault)
         if dry_run:
             due = due_deletions(vault, moment.date())
             if as_json:
@@ -133,6 +138,7 @@ def apply(dry_run: bool, as_json: bool) -> None:
                             "kinds": list(d.kinds),
                             "rules": list(d.request.rules),
                             "reason": d.request.reason,
+                            "copies_outside": outside[d.case_id],
                         }
                         for d in due
                     ]
@@ -153,15 +159,21 @@ def apply(dry_run: bool, as_json: bool) -> None:
                         why=why_text(d.request.rules, d.request.reason),
                     )
                 )
+                if outside[d.case_id]:
+                    click.echo("  " + copies_line(outside[d.case_id]))
             return
         done = apply_due(vault, moment)
+        expire_tombstones(vault, moment.date())
+        outside = copies_outside(vault)
     if as_json:
-        emit_json([receipt_json(r) for r in done])
+        emit_json([receipt_json(r) | {"copies_outside": outside[r.body["case"]]} for r in done])
         return
     if not done:
         click.echo(_("Nothing is due for deletion today."))
     for receipt in done:
         click.echo(describe_receipt(receipt))
+        if outside[receipt.body["case"]]:
+            click.echo("  " + copies_line(outside[receipt.body["case"]]))
 
 
 @click.command(cls=TranslatedCommand)
@@ -326,6 +338,7 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...], as_json: b
         if places:
             mark_checklist(vault, case_id, today, list(places))
         done = checklist_done(vault, case_id)
+        outside = leftovers(vault).of(case_id)
     if as_json:
         emit_json(
             {
@@ -338,6 +351,7 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...], as_json: b
                     }
                     for place, label in CHECKLIST.items()
                 ],
+                "copies_outside": outside.copies_outside,
             }
         )
         return
@@ -345,3 +359,7 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...], as_json: b
         mark = "x" if place in done else " "
         when = f" ({format_date(done[place])})" if place in done else ""
         click.echo(f"[{mark}] {place:<15} {_(label)}{when}")
+    click.echo(copies_line(outside.copies_outside))
+    remembered = tombstone_line(outside)
+    if remembered is not None:
+        click.echo(remembered)

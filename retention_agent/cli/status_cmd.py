@@ -14,6 +14,13 @@ from retention_agent.cli.common import (
     now,
     option,
 )
+from retention_agent.cli.leftover_texts import (
+    copies_line,
+    echo_sync_warnings,
+    leftovers_json,
+    synced_json,
+    tombstone_line,
+)
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import (
     action_label,
@@ -61,8 +68,12 @@ def to_json(report: Status) -> dict[str, object]:
         "today": report.today.isoformat(),
         "key": {"kind": report.key_kind, "location": report.key_location},
         "policy": {"id": report.installed_policy.id, "version": report.installed_policy.version},
-        "cases": [_case_json(case, report.today) for case in report.cases],
+        "cases": [
+            _case_json(case, report.today) | leftovers_json(report.leftovers, case.case.id)
+            for case in report.cases
+        ],
         "problems": [{"item": item, "problem": code} for item, code in report.problems],
+        "synced": synced_json(report.leftovers),
     }
 
 
@@ -115,8 +126,10 @@ def render(report: Status) -> None:
     )
     if not report.cases:
         click.echo(_("No cases yet. Start one with 'retention case new'."))
+    echo_sync_warnings(report.leftovers)
     for case in report.cases:
         _render_case(case, report.today)
+        _render_leftovers(report, case.case.id)
     click.echo("")
     if not report.problems:
         click.echo(_("Problems: none."))
@@ -176,6 +189,15 @@ def _render_case(case: CaseStatus, today: dt.date) -> None:
         )
     if facts.decision == "end" and facts.initiated_by == "volunteers":
         line(_(RESUME_VIA_CONTACT_PERSON))
+
+
+def _render_leftovers(report: Status, case_id: str) -> None:
+    case = report.leftovers.of(case_id)
+    if case.copies_outside:
+        _line(copies_line(case.copies_outside))
+    remembered = tombstone_line(case)
+    if remembered is not None:
+        _line(remembered)
 
 
 def _decision_text(case: CaseStatus, today: dt.date) -> str:

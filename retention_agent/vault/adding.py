@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from retention_agent.vault import sources
+from retention_agent.vault import perceptual, sources
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import (
     Batch,
@@ -94,6 +94,10 @@ def file_part(path: Path, identity: sources.Identity, kind: Kind, position: int 
         with sources.open_checked(path, identity) as handle:
             contacts = parse_vcards(handle.read(), position=position)
         meta["contacts"] = [to_json(contact) for contact in contacts]
+    if kind == "photo":
+        # For recognising resized or re-encoded copies later (retention scan).
+        with sources.open_checked(path, identity) as handle:
+            meta["perceptual"] = perceptual.stored(handle)
     return Part(
         kind=kind,
         name=path.name,

@@ -147,4 +147,5 @@ def _record(vault: Vault, row: sqlite3.Row) -> ItemRecord:
         original=meta.get("original"),
         fingerprint=meta.get("fingerprint"),
         contacts=tuple(meta.get("contacts", ())),
+        perceptual=meta.get("perceptual"),
     )

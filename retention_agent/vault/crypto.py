@@ -136,6 +136,49 @@ def _header(item_id: str) -> bytes:
     return _HEADER.pack(BLOB_MAGIC, BLOB_VERSION, 0, item_id.encode().ljust(16, b"\0"))
 
 
+class Hasher:
+    """One background thread that computes fingerprints for a whole batch of files.
+
+    The fingerprint (HMAC-SHA-256 over every byte) is the slowest part of encrypting a
+    file; OpenSSL releases the GIL while it hashes, so it runs beside the encryption.
+    One thread for the batch, not one per file: starting threads costs more than
+    hashing a small photo.
+    """
+
+    def __init__(self) -> None:
+        self._work: queue.Queue[tuple[hmac.HMAC, bytes] | threading.Event | None] = queue.Queue(
+            maxsize=FINGERPRINT_QUEUE
+        )
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def update(self, fingerprint: hmac.HMAC, chunk: bytes) -> None:
+        self._work.put((fingerprint, chunk))
+
+    def wait(self) -> None:
+        """Return once every chunk fed so far is hashed."""
+        done = threading.Event()
+        self._work.put(done)
+        done.wait()
+
+    def close(self) -> None:
+        self._work.put(None)
+        self._thread.join()
+
+    def __enter__(self) -> Hasher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self) -> None:
+        while (work := self._work.get()) is not None:
+            if isinstance(work, threading.Event):
+                work.set()
+            else:
+                work[0].update(work[1])
+
+
 def encrypt_stream(
     source: BinaryIO,
     target: Sink,
@@ -143,13 +186,12 @@ def encrypt_stream(
     vault_id: str,
     item_id: str,
     fingerprint: hmac.HMAC,
+    hasher: Hasher,
 ) -> int:
     """Encrypt ``source`` into ``target`` in bounded memory; returns the plaintext size.
 
-    The fingerprint is the slowest step (SHA-256 over every byte); for anything longer
-    than one chunk it runs in a second thread fed through a short queue, since OpenSSL
-    releases the GIL while it hashes. A one-chunk file is hashed inline: starting a
-    thread would cost more than the hash.
+    ``fingerprint`` is fed through ``hasher`` (in another thread), except for a file of
+    one chunk, which is hashed here: handing it over would cost more than hashing it.
     """
     encryptor = Cobblestone256Encryptor(
         _subkey(data_key, b"blob"), _blob_context(vault_id, item_id)
@@ -162,14 +204,11 @@ def encrypt_stream(
         target.write(encryptor.update(first))
         target.write(encryptor.finalize())
         return len(first)
-    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=FINGERPRINT_QUEUE)
-    hasher = threading.Thread(target=_feed, args=(chunks, fingerprint), daemon=True)
-    hasher.start()
     size = 0
     try:
         chunk = first
         while chunk:
-            chunks.put(chunk)
+            hasher.update(fingerprint, chunk)
             target.write(encryptor.update(chunk))
             size += len(chunk)
             chunk, second = second, b""
@@ -177,14 +216,8 @@ def encrypt_stream(
                 chunk = source.read(IO_CHUNK)
         target.write(encryptor.finalize())
     finally:
-        chunks.put(None)
-        hasher.join()
+        hasher.wait()
     return size
-
-
-def _feed(chunks: queue.Queue[bytes | None], fingerprint: hmac.HMAC) -> None:
-    while (chunk := chunks.get()) is not None:
-        fingerprint.update(chunk)
 
 
 def decrypt_stream(

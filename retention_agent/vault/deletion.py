@@ -26,7 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retention_agent.vault import crypto, files, index, receipts
+from retention_agent import thumbnails
+from retention_agent.vault import crypto, files, index, receipts, tombstones
 from retention_agent.vault.cases import case_key_id
 from retention_agent.vault.ingest import item_key_id
 from retention_agent.vault.keystore import KeyMissing
@@ -74,6 +75,8 @@ def _destroy_keys(vault: Vault, request: DeletionRequest, now: dt.datetime) -> i
             (request.case_id, *request.item_ids),
         ).fetchall()
         items = [{"kind": r["kind"], "size": r["size"], "blob": r["blob"]} for r in rows]
+        # Copies outside the vault can still be recognised after this (retention scan).
+        outside = tombstones.bury(vault, request.case_id, [r["id"] for r in rows], now)
         for row in rows:
             vault.db.execute("DELETE FROM items WHERE id = ?", (row["id"],))
             vault.db.execute("DELETE FROM keys WHERE id = ?", (item_key_id(row["id"]),))
@@ -97,6 +100,7 @@ def _destroy_keys(vault: Vault, request: DeletionRequest, now: dt.datetime) -> i
             (json.dumps(body), "keys_destroyed", vault.epoch, vault.epoch + 1),
         )
     index.scrub(vault.db)
+    thumbnails.remove(outside)
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 

@@ -73,7 +73,7 @@ def remove_quietly(path: Path) -> None:
         path.unlink()
 
 
-def overwrite_and_unlink(path: Path) -> None:
+def overwrite_and_unlink(path: Path, *, sync_folder: bool = True) -> None:
     """Remove a plaintext original: overwrite its bytes with zeros, sync, then unlink.
 
     On copy-on-write file systems and SSDs the old blocks may survive; that is why the
@@ -90,7 +90,8 @@ def overwrite_and_unlink(path: Path) -> None:
     finally:
         os.close(fd)
     path.unlink()
-    fsync_dir(path.parent)
+    if sync_folder:
+        fsync_dir(path.parent)
 
 
 # Files smaller than this are synced once, when complete; larger ones along the way.

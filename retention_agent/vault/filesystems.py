@@ -44,11 +44,26 @@ class FileSystem:
 
 
 def detect(path: Path) -> FileSystem:
-    """The file system holding ``path`` (which must exist; its parent is used otherwise)."""
+    """The file system holding ``path`` (which must exist; its parent is used otherwise).
+    Remembered per device, since adding a phone's photos asks once per file."""
     existing = path
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     read_only = _read_only(existing)
+    try:
+        device = existing.stat().st_dev
+    except OSError:
+        return _detect(existing, read_only)
+    key = (device, read_only)
+    if key not in _by_device:
+        _by_device[key] = _detect(existing, read_only)
+    return _by_device[key]
+
+
+_by_device: dict[tuple[int, bool], FileSystem] = {}
+
+
+def _detect(existing: Path, read_only: bool) -> FileSystem:
     if sys.platform.startswith("linux"):
         fs_type, device = _linux_mount(os.path.realpath(existing))
         return FileSystem(fs_type, _linux_ssd(device), read_only)

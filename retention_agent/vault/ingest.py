@@ -37,6 +37,7 @@ from retention_agent.vault import (
     files,
     index,
     interrupts,
+    left_outside,
     originals,
     sealed,
 )
@@ -160,6 +161,7 @@ def ingest_parts(
         sealed.destroy(vault, *journaled)
         on_step("removed")
     result: Batch = deferral.result
+    left_outside.record(vault, case_id, {w.item_id for w in written}, result, now)
     return result
 
 
@@ -175,9 +177,9 @@ def _new_ids(vault: Vault, count: int) -> list[str]:
 def _write_all(vault: Vault, parts: Sequence[tuple[str, Part]]) -> list[_Written]:
     written: list[_Written] = []
     try:
-        with files.BackgroundSync() as sync:
+        with files.BackgroundSync() as sync, crypto.Hasher() as hasher:
             for item_id, part in parts:
-                written.append(_write(vault, item_id, part, sync))
+                written.append(_write(vault, item_id, part, sync, hasher))
         files.fsync_dir(vault.blobs)
     except BaseException as error:
         _remove_blobs(vault, written)
@@ -193,7 +195,9 @@ def _remove_blobs(vault: Vault, written: Sequence[_Written]) -> None:
         files.remove_quietly(vault.blob_path(done.blob))
 
 
-def _write(vault: Vault, item_id: str, part: Part, sync: files.BackgroundSync) -> _Written:
+def _write(
+    vault: Vault, item_id: str, part: Part, sync: files.BackgroundSync, hasher: crypto.Hasher
+) -> _Written:
     data_key = crypto.new_key()
     blob = secrets.token_hex(16)
     path = vault.blob_path(blob)
@@ -202,7 +206,9 @@ def _write(vault: Vault, item_id: str, part: Part, sync: files.BackgroundSync) -
     try:
         with part.open() as source:
             sink = files.EarlySyncWriter(target) if part.size > files.EARLY_SYNC_FROM else target
-            size = crypto.encrypt_stream(source, sink, data_key, vault.id, item_id, fingerprint)
+            size = crypto.encrypt_stream(
+                source, sink, data_key, vault.id, item_id, fingerprint, hasher
+            )
             if isinstance(sink, files.EarlySyncWriter):
                 sink.stop()
     except BaseException:
@@ -296,20 +302,20 @@ def _remove_originals(
     remove: Sequence[Original],
 ) -> Batch:
     by_part = {id(w.part): w for w in written}
+    to_remove = [] if keep_originals else [p.original for p in parts if p.original is not None]
+    removed = iter(originals.remove_many([(o.path, o.identity) for o in [*to_remove, *remove]]))
     results: list[Ingested] = []
     for position, part in enumerate(parts):
-        done = by_part.get(id(part))
-        holder = found.get(position)
+        done, holder = by_part.get(id(part)), found.get(position)
         if done is not None:
             item_id, size = done.item_id, done.size
         else:
             assert holder is not None  # a part not written was skipped as a duplicate
             item_id, size = holder.item_id, part.size
         removal = None
-        if part.original is not None and not keep_originals:
-            removal = originals.remove(part.original.path, part.original.identity)
-        elif part.original is not None:
-            removal = originals.Removal(part.original.path, None, originals.Kept.ASKED)
+        if part.original is not None:
+            asked = originals.Removal(part.original.path, None, originals.Kept.ASKED)
+            removal = asked if keep_originals else next(removed)
         results.append(
             Ingested(
                 item_id=item_id,
@@ -320,10 +326,7 @@ def _remove_originals(
                 duplicate_of=holder.item_id if holder else None,
             )
         )
-    batch_removals = tuple(
-        originals.remove(o.path, o.identity) for o in remove if not keep_originals
-    )
-    return Batch(tuple(results), batch_removals)
+    return Batch(tuple(results), tuple(removed))
 
 
 def verify_blob(vault: Vault, item_id: str, blob: str) -> None:

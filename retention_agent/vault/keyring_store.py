@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from collections.abc import Iterable
 
 import keyring
+import keyring.core
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.backends.chainer import ChainerBackend
@@ -27,6 +29,7 @@ from retention_agent.vault.keystore import (
 )
 
 SERVICE = "retention-agent"
+BACKEND_ENV = "PYTHON_KEYRING_BACKEND"
 
 # Display names of the OS keyrings, by the module of their keyring backend.
 _OS_KEYRING_NAMES = {
@@ -62,6 +65,16 @@ def os_keyring() -> KeyringBackend | None:
     return backend if _acceptable(backend) else None
 
 
+def _load(name: str) -> KeyringBackend | None:
+    """The backend class ``name`` (module.Class), if it loads and is acceptable here."""
+    try:
+        backend = keyring.core.load_keyring(name)
+    except Exception:
+        # Gone after an upgrade, or it cannot run now: fall back to discovery.
+        return None
+    return backend if _acceptable(backend) else None
+
+
 def usable_keyring(vault_id: str) -> KeyringBackend | None:
     """:func:`os_keyring`, if it also answers a harmless read right now."""
     backend = os_keyring()
@@ -84,11 +97,25 @@ class KeyringStore:
         self._backend = backend
 
     @classmethod
-    def open(cls, vault_id: str) -> KeyringStore:
-        backend = os_keyring()
+    def open(cls, vault_id: str, backend_name: str | None = None) -> KeyringStore:
+        """The store of an existing vault. ``backend_name`` is the backend recorded at
+        init: loading it directly skips keyring's discovery, which imports every
+        backend there is (the macOS one alone costs tens of milliseconds on Linux) on
+        every command. ``PYTHON_KEYRING_BACKEND`` or a keyring set by the program still
+        wins, as keyring documents."""
+        backend = None
+        if backend_name and BACKEND_ENV not in os.environ:
+            backend = _load(backend_name)
+        if backend is None:
+            backend = os_keyring()
         if backend is None:
             raise KeyringUnavailable()
         return cls(vault_id, backend)
+
+    @property
+    def backend_name(self) -> str:
+        """What :meth:`open` needs to load this store's backend again."""
+        return f"{type(self._backend).__module__}.{type(self._backend).__qualname__}"
 
     def describe(self) -> str:
         module = type(self._backend).__module__

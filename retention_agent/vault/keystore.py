@@ -186,12 +186,19 @@ def new_store(home: Path, vault_id: str, passphrase: PassphraseSource) -> KekSto
     return KeyFileStore.create(home / KEY_FILE_NAME, vault_id, passphrase)
 
 
-def open_store(home: Path, vault_id: str, kind: str, passphrase: PassphraseSource) -> KekStore:
-    """The store of an existing vault, of the ``kind`` recorded at init."""
+def open_store(
+    home: Path,
+    vault_id: str,
+    kind: str,
+    passphrase: PassphraseSource,
+    backend_name: str | None = None,
+) -> KekStore:
+    """The store of an existing vault, of the ``kind`` recorded at init (and, for the
+    keyring, the backend recorded then)."""
     if kind == KEYRING:
         from retention_agent.vault.keyring_store import KeyringStore
 
-        return KeyringStore.open(vault_id)
+        return KeyringStore.open(vault_id, backend_name)
     if kind == KEYFILE:
         from retention_agent.vault.keyfile import KeyFileStore
 

@@ -34,3 +34,4 @@ class ItemRecord:
     original: str | None = None
     fingerprint: str | None = None
     contacts: tuple[dict[str, Any], ...] = field(default=())
+    perceptual: dict[str, str] | None = None  # photos: see ``perceptual``

@@ -59,6 +59,7 @@ class Vault:
         self.tmp = home / "tmp"
         self._lock = lock
         self.store = store
+        self._fingerprint_key: bytes | None = None
         self.id = _required_meta(db, "vault_id")
         self.epoch = int(_required_meta(db, "kek_epoch"))
         self._kek = store.load(self.epoch)
@@ -91,6 +92,10 @@ class Vault:
             with index.transaction(db):
                 index.set_meta(db, "vault_id", vault_id)
                 index.set_meta(db, "kek_kind", store.kind)
+                from retention_agent.vault.keyring_store import KeyringStore
+
+                if isinstance(store, KeyringStore):
+                    index.set_meta(db, "keyring_backend", store.backend_name)
                 index.set_meta(db, "kek_epoch", "1")
                 index.set_meta(db, "created", now.isoformat())
                 for key_id in (CHECK_KEY_ID, FINGERPRINT_KEY_ID):
@@ -208,7 +213,9 @@ class Vault:
         self.epoch, self._kek = epoch, kek
 
     def fingerprinter(self) -> hmac.HMAC:
-        return crypto.fingerprinter(self.unwrap(FINGERPRINT_KEY_ID))
+        if self._fingerprint_key is None:  # unwrapped once: a batch asks for it per file
+            self._fingerprint_key = self.unwrap(FINGERPRINT_KEY_ID)
+        return crypto.fingerprinter(self._fingerprint_key)
 
     def new_id(self, table: str, length: int) -> str:
         """A short random id (typed by people), unique in ``table``."""
@@ -258,7 +265,7 @@ def _store(
         raise VaultUnreadable() from None
     if store is not None and store.kind == kind:
         return store
-    return open_store(home, vault_id, kind, passphrase)
+    return open_store(home, vault_id, kind, passphrase, index.get_meta(db, "keyring_backend"))
 
 
 def _required_meta(db: sqlite3.Connection, key: str) -> str:

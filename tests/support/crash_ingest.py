@@ -73,14 +73,14 @@ def _half_then(interrupt: Any) -> Any:
     """An overwrite that zeroes the first half of the file, syncs, then is interrupted."""
     overwrite = files.overwrite_and_unlink
 
-    def half(path: Path) -> None:
+    def half(path: Path, **options: Any) -> None:
         size = path.stat().st_size
         with path.open("r+b") as handle:
             handle.write(bytes(size // 2))
             handle.flush()
             os.fsync(handle.fileno())
         interrupt()
-        overwrite(path)  # reached only after a Ctrl-C: the step then finishes
+        overwrite(path, **options)  # reached only after a Ctrl-C: the step then finishes
 
     return half
 

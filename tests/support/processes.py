@@ -47,8 +47,11 @@ import os, sys
 import retention_agent.cli as entry
 import retention_agent.vault.keyfile, retention_agent.vault.keyring_store
 import retention_agent.vault.recovery, retention_agent.vault.catalog
-import babel.dates, babel.numbers
+import babel.dates, babel.numbers, click
 from retention_agent import i18n
+context = click.Context(entry.cli)
+for name in entry.cli.list_commands(context):  # commands load lazily: load them now
+    entry.cli.get_command(context, name)
 for language in i18n.LANGUAGES:
     i18n.translations(language)
 uid, gid = int(sys.argv[1]), int(sys.argv[2])
