@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from retention_agent.errors import CaseOnHold, UnknownCase, UnknownItem
 from retention_agent.policy.assessment import CaseAssessment, Decision, due_now
@@ -21,6 +22,7 @@ from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold, ItemFacts
 from retention_agent.policy.loader import load_policy_text
 from retention_agent.policy.model import KINDS, Kind, Policy
+from retention_agent.vault import sealed
 from retention_agent.vault.cases import list_cases, policy_text
 from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
@@ -47,8 +49,13 @@ def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
+# The family closed a case they had continued: {"closed_on": ISO date, "offer_photos": bool}.
+CLOSED_TOPIC = "case-closed"
+
+
 def case_facts(vault: Vault, case_id: str) -> CaseFacts:
-    """The readable columns only: no key is unwrapped, nothing decrypted."""
+    """The case's readable columns, and the family's closing of a continued case (a
+    sealed record: only a closed case has one to unwrap); nothing else is decrypted."""
     row = vault.db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
     if row is None:
         raise UnknownCase(case=case_id)
@@ -66,9 +73,17 @@ def case_facts(vault: Vault, case_id: str) -> CaseFacts:
         export_outcome=row["export_outcome"],
         export_outcome_on=_date(row["export_outcome_on"]),
         holds=holds,
-        closed_on=_date(row["closed_on"]),
-        offer_on_close=row["offer_on_close"] != 0,
+        **_closing(vault, case_id, row["decision"]),
     )
+
+
+def _closing(vault: Vault, case_id: str, decision: str | None) -> dict[str, Any]:
+    """``closed_on`` and ``offer_on_close`` of a continued case the family closed."""
+    records = sealed.find(vault, CLOSED_TOPIC, case_id=case_id) if decision == "continue" else []
+    if not records:
+        return {}
+    value = records[0].value
+    return {"closed_on": _date(value["closed_on"]), "offer_on_close": bool(value["offer_photos"])}
 
 
 def _hold_end(row: sqlite3.Row) -> dt.date:

@@ -13,14 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from retention_agent import errors
-from retention_agent.enforce import case_facts, policy_for
+from retention_agent.enforce import CLOSED_TOPIC, case_facts, policy_for
 from retention_agent.errors import Phrase
 from retention_agent.i18n import N_
 from retention_agent.policy.duration import Duration
 from retention_agent.policy.engine import due_on_arrival, evaluate
 from retention_agent.policy.facts import CaseFacts, ExportOutcome, Initiator
 from retention_agent.policy.model import Kind, Policy
-from retention_agent.vault import crypto, index, receipts, tombstones
+from retention_agent.vault import crypto, receipts, rows, sealed, tombstones
 from retention_agent.vault.cases import case_key_id, require_case
 from retention_agent.vault.vault import Vault
 
@@ -33,6 +33,22 @@ CHECKLIST: dict[str, str] = {
     "cloud-photos": N_("Photos in cloud libraries (iCloud, Google Photos, OneDrive, …)"),
     "social-media": N_("Social media (posts, friendships, follows)"),
 }
+
+# Places an import adds for its case (R2a): where the imported data came from, and so
+# where it still is. ``retention import`` records which kinds of export a case took in.
+IMPORT_PLACES: dict[str, str] = {
+    "whatsapp-chat": N_("The imported chat in WhatsApp on your phone: delete the chat there"),
+    "sms-thread": N_("The imported SMS threads on your phone: delete the threads there"),
+    "mail-sent": N_("The imported e-mails: delete them and their copies in Sent"),
+}
+ALL_PLACES: dict[str, str] = CHECKLIST | IMPORT_PLACES
+IMPORT_ORIGIN_TOPIC = "import-origin"
+_PLACE_OF_FORMAT: dict[str, str] = {
+    "whatsapp": "whatsapp-chat",
+    "sms": "sms-thread",
+    "mail": "mail-sent",
+}
+
 
 # A match date further ahead than this is a typing mistake, not a plan.
 FURTHEST_START = Duration(years=1)
@@ -129,9 +145,12 @@ def check_close(vault: Vault, case_id: str, today: dt.date) -> None:
 def record_close(vault: Vault, case_id: str, today: dt.date, offer_photos: bool) -> None:
     """The family stops keeping the data of a case they continued privately after the
     year: everything left is then due (photos and contacts after the photo offer, unless
-    ``offer_photos`` is False). Their own decision, not a rule of the policy."""
+    ``offer_photos`` is False). Their own decision, not a rule of the policy; kept as a
+    sealed record of the case (authenticated like its other rows)."""
     check_close(vault, case_id, today)
-    _update(vault, case_id, closed_on=today.isoformat(), offer_on_close=int(offer_photos))
+    value = {"closed_on": today.isoformat(), "offer_photos": offer_photos}
+    moment = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
+    sealed.add(vault, CLOSED_TOPIC, value, moment, case_id=case_id)
 
 
 def record_export_outcome(
@@ -161,40 +180,75 @@ def place_hold(vault: Vault, case_id: str, today: dt.date, until: dt.date, reaso
         raise errors.HoldTooLong(latest=latest, case=case_id)
     key_id = case_key_id(case_id)
     sealed = crypto.seal(vault.unwrap(key_id), vault.id, key_id, {"hold_reason": reason})
-    with index.transaction(vault.db):
-        vault.db.execute(
-            "INSERT INTO holds (case_id, placed_on, until, sealed) VALUES (?, ?, ?, ?)",
-            (case_id, today.isoformat(), until.isoformat(), sealed),
+    with vault.transaction():
+        rows.insert(
+            vault,
+            "holds",
+            {
+                "case_id": case_id,
+                "placed_on": today.isoformat(),
+                "until": until.isoformat(),
+                "sealed": sealed,
+            },
         )
 
 
 def release_hold(vault: Vault, case_id: str, today: dt.date) -> None:
     require_case(vault, case_id)
-    with index.transaction(vault.db):
-        released = vault.db.execute(
-            "UPDATE holds SET released_on = ? WHERE case_id = ? AND released_on IS NULL"
-            " AND until >= ?",
-            (today.isoformat(), case_id, today.isoformat()),
-        ).rowcount
+    with vault.transaction():
+        released = rows.update(
+            vault,
+            "holds",
+            "case_id = ? AND released_on IS NULL AND until >= ?",
+            (case_id, today.isoformat()),
+            {"released_on": today.isoformat()},
+        )
     if not released:
         raise errors.NoActiveHold(case=case_id)
 
 
+def record_import_origin(vault: Vault, case_id: str, export_format: str, now: dt.datetime) -> None:
+    """R2a: data of ``export_format`` ("whatsapp", "sms", "mail") came into the case by
+    ``retention import``; from now on the case's checklist names the place it came from."""
+    if export_format not in _PLACE_OF_FORMAT:
+        raise ValueError(f"no checklist place for {export_format!r}")
+    if export_format not in _imported_formats(vault, case_id):
+        sealed.add(vault, IMPORT_ORIGIN_TOPIC, {"format": export_format}, now, case_id=case_id)
+
+
+def checklist_places(vault: Vault, case_id: str) -> dict[str, str]:
+    """The case's checklist: the places every case has, then those its imports added."""
+    require_case(vault, case_id)
+    formats = _imported_formats(vault, case_id)
+    places = dict(CHECKLIST)
+    for export_format, place in _PLACE_OF_FORMAT.items():
+        if export_format in formats:
+            places[place] = IMPORT_PLACES[place]
+    return places
+
+
+def _imported_formats(vault: Vault, case_id: str) -> set[str]:
+    records = sealed.find(vault, IMPORT_ORIGIN_TOPIC, case_id=case_id)
+    return {record.value.get("format", "") for record in records}
+
+
 def mark_checklist(vault: Vault, case_id: str, today: dt.date, places: list[str]) -> None:
     """Record places outside the vault as cleaned up; each one also gets a receipt."""
-    require_case(vault, case_id)
+    known = checklist_places(vault, case_id)
     for place in places:
-        if place not in CHECKLIST:
-            raise errors.UnknownChecklistPlace(place=place, places=", ".join(CHECKLIST))
-    with index.transaction(vault.db):
-        for place in places:
-            inserted = vault.db.execute(
-                "INSERT OR IGNORE INTO checklist (case_id, place, done_on) VALUES (?, ?, ?)",
-                (case_id, place, today.isoformat()),
-            ).rowcount
-            if inserted:
+        if place not in known:
+            raise errors.UnknownChecklistPlace(place=place, places=", ".join(known))
+    done = checklist_done(vault, case_id)
+    with vault.transaction():
+        for place in dict.fromkeys(places):
+            if place not in done:
+                rows.insert(
+                    vault,
+                    "checklist",
+                    {"case_id": case_id, "place": place, "done_on": today.isoformat()},
+                )
                 receipts.append(
-                    vault.db,
+                    vault,
                     {
                         "type": "checklist",
                         "date": today.isoformat(),
@@ -230,11 +284,7 @@ def _refuse_if_decided(facts: CaseFacts) -> None:
         raise errors.DecisionAlreadyRecorded(case=facts.id, decision=decision)
 
 
-def _update(vault: Vault, case_id: str, **columns: str | int) -> None:
+def _update(vault: Vault, case_id: str, **columns: str) -> None:
     # Column names come from this module's own keyword arguments, never from input.
-    assignments = ", ".join(f"{name} = ?" for name in columns)
-    with index.transaction(vault.db):
-        vault.db.execute(
-            f"UPDATE cases SET {assignments} WHERE id = ?",  # noqa: S608
-            (*columns.values(), case_id),
-        )
+    with vault.transaction():
+        rows.update(vault, "cases", "id = ?", (case_id,), columns)

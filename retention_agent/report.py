@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from retention_agent.enforce import case_facts, item_facts, pending, policy_of
-from retention_agent.lifecycle import checklist_done
+from retention_agent.lifecycle import checklist_done, checklist_places
 from retention_agent.policy.assessment import CaseAssessment, Decision
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold
@@ -31,6 +31,7 @@ class CaseStatus:
     days_left: int  # until the year end; negative once it has passed
     items: dict[str, int]
     checklist: dict[str, dt.date]  # places outside the vault recorded as cleaned up
+    places: dict[str, str]  # the case's checklist: every case's places and its imports
     holds: tuple[Hold, ...]  # those still protecting the case today
 
 
@@ -67,6 +68,7 @@ def build_status(vault: Vault, now: dt.datetime, case_id: str | None = None) -> 
                 days_left=(assessment.year_end - today).days,
                 items={kind: counts[(record.id, kind)] for kind in KINDS},
                 checklist=checklist_done(vault, record.id),
+                places=checklist_places(vault, record.id),
                 holds=tuple(h for h in facts.holds if h.until >= today),
             )
         )

@@ -18,6 +18,7 @@ from retention_agent.enforce import (
     due_deletions,
     remove_items,
 )
+from retention_agent.formats.vcard import Contact
 from retention_agent.lifecycle import (
     check_start,
     kinds_due_on_arrival,
@@ -33,7 +34,6 @@ from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
-from retention_agent.vault.vcard import Contact
 from tests.support.vaults import NOW, PASSPHRASE, add_case
 
 START = dt.date(2026, 3, 1)

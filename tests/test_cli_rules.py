@@ -186,6 +186,7 @@ def _commands_with_case() -> set[tuple[str, ...]]:
 # What each command needs besides --case; every command with a --case option is here.
 _REST: dict[tuple[str, ...], tuple[str, ...]] = {
     ("add",): ("FILE", "--kind", "photo"),
+    ("import",): ("FILE",),
     ("contact", "add"): ("--name", "Forælder B"),
     ("list",): (),
     ("status",): (),

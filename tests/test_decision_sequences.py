@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from retention_agent.enforce import assess, case_facts
 from retention_agent.errors import RetentionError
+from retention_agent.formats.vcard import Contact
 from retention_agent.lifecycle import (
     place_hold,
     record_close,
@@ -27,7 +28,6 @@ from retention_agent.policy.assessment import due_now
 from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
 from retention_agent.vault.vault import Vault
-from retention_agent.vault.vcard import Contact
 from tests.support.vaults import NOW, PASSPHRASE, add_case
 
 START = dt.date(2026, 3, 1)

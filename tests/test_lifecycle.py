@@ -10,6 +10,7 @@ import pytest
 
 from retention_agent import errors
 from retention_agent.enforce import apply_due, assess, due_deletions
+from retention_agent.formats.vcard import Contact
 from retention_agent.lifecycle import (
     checklist_done,
     mark_checklist,
@@ -24,7 +25,6 @@ from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
-from retention_agent.vault.vcard import Contact
 from tests.support.vaults import NOW, PASSPHRASE, add_case
 
 START = dt.date(2026, 3, 1)

@@ -26,7 +26,7 @@ from retention_agent.demo.synthetic import (
     message_txt,
     photo_jpeg,
 )
-from retention_agent.vault.vcard import parse_vcards
+from retention_agent.formats.vcard import read_vcards
 
 
 def pdf_text(data: bytes) -> bytes:
@@ -77,7 +77,7 @@ def test_demo_contacts_are_a_child_and_two_parents() -> None:
 def test_contact_vcf_reads_back(tmp_path: Path) -> None:
     contacts = demo_contacts("Barn A")
     path = contact_vcf(tmp_path / "kontakter.vcf", contacts)
-    assert parse_vcards(path.read_bytes()) == contacts
+    assert list(read_vcards(path.read_bytes()).contacts) == contacts
 
 
 def test_contact_vcf_needs_a_contact(tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
+from retention_agent.formats.vcard import Contact
 from retention_agent.vault import catalog, files
 from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case, new_case
 from retention_agent.vault.vault import Vault
-from retention_agent.vault.vcard import Contact
 from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under
 
 SECRET_ALIAS = "Zebrafinke Ulvsdatter"

@@ -6,15 +6,23 @@ python -m tools.exit_codes --write  # replace the table in README.md
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import sys
 from collections import defaultdict
-from contextlib import suppress
 from pathlib import Path
 
 import retention_agent
 from retention_agent.errors import ExitCode, RetentionError
+
+# Every module, so every error class is known however this is run: the CLI loads its
+# commands lazily. ``__main__`` would run the command; modules for another operating
+# system refuse to load here.
+for _module in pkgutil.walk_packages(retention_agent.__path__, "retention_agent."):
+    if not _module.name.endswith("__main__"):
+        with contextlib.suppress(ImportError, AssertionError):
+            importlib.import_module(_module.name)
 
 MEANING = {
     ExitCode.OK: "done",
@@ -33,17 +41,6 @@ MEANING = {
 }
 
 
-def _import_all() -> None:
-    """Every module of the package, so that every error class exists whatever was imported
-    before (the CLI loads its commands lazily)."""
-    for module in pkgutil.walk_packages(retention_agent.__path__, "retention_agent."):
-        if module.name.endswith(".__main__"):
-            continue
-        # A module for another platform refuses to load (scan/winreg_reader asserts it).
-        with suppress(ImportError, AssertionError):
-            importlib.import_module(module.name)
-
-
 def _subclasses(cls: type[RetentionError]) -> list[type[RetentionError]]:
     found = []
     for sub in cls.__subclasses__():
@@ -53,7 +50,6 @@ def _subclasses(cls: type[RetentionError]) -> list[type[RetentionError]]:
 
 
 def table() -> str:
-    _import_all()
     by_code: dict[ExitCode, list[str]] = defaultdict(list)
     for cls in _subclasses(RetentionError):
         by_code[cls.exit_code].append(cls.__name__)

@@ -28,6 +28,7 @@ COMMANDS = {
     "init": "item_cmds:init",
     "case": "case_cmds:case",
     "add": "item_cmds:add",
+    "import": "import_cmd:import_command",
     "contact": "item_cmds:contact",
     "list": "item_cmds:list_command",
     "open": "item_cmds:open_item",

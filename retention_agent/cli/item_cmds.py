@@ -4,6 +4,7 @@ vault and getting one back out."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,6 +21,7 @@ from retention_agent.cli.kinds import KIND
 from retention_agent.cli.session import create_vault, open_vault
 from retention_agent.cli.texts import kind_label
 from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
+from retention_agent.formats.vcard import RELATIONS, Contact
 from retention_agent.i18n import _, format_date, format_size, ngettext
 from retention_agent.paths import vault_home
 from retention_agent.scan import sync_warnings
@@ -27,7 +29,7 @@ from retention_agent.vault import catalog, copies, interrupts, originals, source
 from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import Batch, Ingested
-from retention_agent.vault.vcard import RELATIONS, Contact
+from retention_agent.vault.vault import Vault
 
 
 @click.command(cls=TranslatedCommand)
@@ -109,8 +111,9 @@ def add(
                 keep_originals=keep_original,
                 duplicates="allow" if allow_duplicate else "refuse",
             )
+            unread = _unreadable_cards(vault, batch)
         reporting = True
-        _report_added(chosen, batch, kind, as_json)
+        _report_added(chosen, batch, kind, as_json, unread)
     except KeyboardInterrupt:
         # All or nothing: either the batch finished (then say what it did) or nothing
         # was changed. A Ctrl-C during the commit is held back until it is complete.
@@ -120,7 +123,7 @@ def add(
         elif reporting:
             click.echo(_("Stopped by Ctrl-C; the files were added ('retention list')."), err=True)
         else:
-            _report_added(chosen, finished[-1], kind, as_json)
+            _report_added(chosen, finished[-1], kind, as_json, {})
             click.echo(_("Stopped by Ctrl-C after the files above were added."), err=True)
         raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None
 
@@ -147,9 +150,24 @@ def _expand_folders(paths: tuple[Path, ...], yes: bool) -> list[Path]:
     return chosen
 
 
-def _report_added(paths: list[Path], batch: Batch, kind: str, as_json: bool) -> None:
+def _unreadable_cards(vault: Vault, batch: Batch) -> dict[str, tuple[int, ...]]:
+    """The numbers of the cards that could not be read, per .vcf item read in part."""
+    return {
+        part.item_id: catalog.get_item(vault, part.item_id).unreadable_cards
+        for part in batch.parts
+        if part.removal is not None and part.removal.kept is originals.Kept.PARTLY_READ
+    }
+
+
+def _report_added(
+    paths: list[Path],
+    batch: Batch,
+    kind: str,
+    as_json: bool,
+    unread: dict[str, tuple[int, ...]],
+) -> None:
     if as_json:
-        emit_json([_added_json(part) for part in batch.parts])
+        emit_json([_added_json(part, unread.get(part.item_id, ())) for part in batch.parts])
         return
     for path, part in zip(paths, batch.parts, strict=True):
         if part.skipped:
@@ -164,6 +182,9 @@ def _report_added(paths: list[Path], batch: Batch, kind: str, as_json: bool) -> 
                     name=path, item=part.item_id, kind=kind_label(kind), size=format_size(part.size)
                 )
             )
+        if part.item_id in unread:
+            numbers = ", ".join(str(number) for number in unread[part.item_id])
+            click.echo("  " + _("Cards that could not be read: {numbers}.").format(numbers=numbers))
         click.echo("  " + removal_text(part.removal))
         warning = sync_warnings.check(path.parent, "original", name=path)
         if warning is not None:
@@ -191,6 +212,10 @@ def removal_text(removal: originals.Removal | None) -> str:
             "to store the newest version."
         ),
         originals.Kept.GONE: _("The original was already gone."),
+        originals.Kept.PARTLY_READ: _(
+            "Not all of it could be read, so the original was kept and nothing is lost; "
+            "the vault holds the whole file."
+        ),
         originals.Kept.FAILED: _(
             "The original could not be removed (the operating system refused); delete it yourself."
         ),
@@ -198,7 +223,7 @@ def removal_text(removal: originals.Removal | None) -> str:
     return texts[removal.method or removal.kept]  # type: ignore[index]
 
 
-def _added_json(part: Ingested) -> dict[str, object]:
+def _added_json(part: Ingested, unreadable_cards: tuple[int, ...]) -> dict[str, object]:
     removal = part.removal
     return {
         "id": part.item_id,
@@ -206,6 +231,7 @@ def _added_json(part: Ingested) -> dict[str, object]:
         "original_removed": part.original_removed,
         "removal": (removal.method or removal.kept) if removal is not None else None,
         "duplicate_of": part.duplicate_of,
+        "unreadable_cards": list(unreadable_cards),
     }
 
 
@@ -294,6 +320,7 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
                     "name": item.name,
                     "size": item.size,
                     "added": item.added.isoformat(),
+                    "origin": item.origin,
                 }
                 for item in items
             ]
@@ -306,7 +333,19 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
         click.echo(
             f"{item.id}  {item.case_id}  {kind_label(item.kind):<14} "
             f"{format_size(item.size):>10}  {format_date(item.added, 'short')}  {item.name}"
+            + _origin_text(item.origin)
         )
+
+
+def _origin_text(origin: dict[str, Any] | None) -> str:
+    """Where an imported item came from: "  (from WhatsApp: chat.zip)"."""
+    if not origin:
+        return ""
+    labels = {"whatsapp": _("WhatsApp"), "sms": _("SMS"), "mail": _("e-mail")}
+    return "  " + _("(from {source}: {file})").format(
+        source=labels.get(origin.get("format", ""), origin.get("format", "")),
+        file=origin.get("source", ""),
+    )
 
 
 @click.command("open", cls=TranslatedCommand)

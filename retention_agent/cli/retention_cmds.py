@@ -44,8 +44,9 @@ from retention_agent.enforce import (
 from retention_agent.errors import ExitCode, ReceiptsBroken
 from retention_agent.i18n import N_, _, format_date, format_size, ngettext
 from retention_agent.lifecycle import (
-    CHECKLIST,
+    ALL_PLACES,
     checklist_done,
+    checklist_places,
     expire_tombstones,
     mark_checklist,
     place_hold,
@@ -216,7 +217,7 @@ def describe_receipt(receipt: receipt_log.Receipt) -> str:
     date = format_date(dt.date.fromisoformat(body["date"]))
     if body["type"] == "checklist":
         return _("#{seq} {date}: case {case}: cleaned up outside the vault: {place}").format(
-            seq=receipt.seq, date=date, case=body["case"], place=_(CHECKLIST[body["place"]])
+            seq=receipt.seq, date=date, case=body["case"], place=_(ALL_PLACES[body["place"]])
         )
     deleted = body["kinds"]
     parts = ", ".join(
@@ -318,7 +319,7 @@ def release(case_id: str) -> None:
 @click.command(cls=TranslatedCommand)
 @option("--case", "case_id", required=True, help="The case.")
 @option("--done", "mark_done", is_flag=True, help="Record the places named after it as done.")
-@click.argument("places", nargs=-1, type=click.Choice(list(CHECKLIST)), metavar="[PLACE]...")
+@click.argument("places", nargs=-1, type=click.Choice(list(ALL_PLACES)), metavar="[PLACE]...")
 @json_option
 @common_options
 def checklist(case_id: str, mark_done: bool, places: tuple[str, ...], as_json: bool) -> None:
@@ -338,6 +339,7 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...], as_json: b
         if places:
             mark_checklist(vault, case_id, today, list(places))
         done = checklist_done(vault, case_id)
+        places_of_case = checklist_places(vault, case_id)
         outside = leftovers(vault).of(case_id)
     if as_json:
         emit_json(
@@ -349,13 +351,13 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...], as_json: b
                         "label": _(label),
                         "done_on": done[place].isoformat() if place in done else None,
                     }
-                    for place, label in CHECKLIST.items()
+                    for place, label in places_of_case.items()
                 ],
                 "copies_outside": outside.copies_outside,
             }
         )
         return
-    for place, label in CHECKLIST.items():
+    for place, label in places_of_case.items():
         mark = "x" if place in done else " "
         when = f" ({format_date(done[place])})" if place in done else ""
         click.echo(f"[{mark}] {place:<15} {_(label)}{when}")

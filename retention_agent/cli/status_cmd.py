@@ -33,7 +33,6 @@ from retention_agent.cli.texts import (
     rule_label,
 )
 from retention_agent.i18n import _, current_language, format_date
-from retention_agent.lifecycle import CHECKLIST
 from retention_agent.policy.engine import RESUME_VIA_CONTACT_PERSON
 from retention_agent.report import CaseStatus, Status, build_status
 
@@ -98,7 +97,7 @@ def _case_json(case: CaseStatus, today: dt.date) -> dict[str, object]:
         "holds": [{"placed_on": _iso(h.placed_on), "until": _iso(h.until)} for h in case.holds],
         "next": [decision_json(d, today) for d in case.next],
         "checklist": (
-            {place: _iso(case.checklist.get(place)) for place in CHECKLIST}
+            {place: _iso(case.checklist.get(place)) for place in case.places}
             if _has_ended(case, today)
             else None
         ),
@@ -185,7 +184,7 @@ def _render_case(case: CaseStatus, today: dt.date) -> None:
             _(
                 "Outside the vault: {done} of {total} places checked. "
                 "'retention checklist --case {case}' shows them."
-            ).format(done=done, total=len(CHECKLIST), case=case.case.id)
+            ).format(done=done, total=len(case.places), case=case.case.id)
         )
     if facts.decision == "end" and facts.initiated_by == "volunteers":
         line(_(RESUME_VIA_CONTACT_PERSON))

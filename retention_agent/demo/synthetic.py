@@ -24,7 +24,7 @@ from fpdf import FPDF
 from PIL import ExifTags, Image, ImageDraw
 from PIL.TiffImagePlugin import IFDRational
 
-from retention_agent.vault.vcard import Contact, to_vcard
+from retention_agent.formats.vcard import Contact, to_vcard
 
 COPENHAGEN: Final = (55.6761, 12.5683)
 # A fixed moment (with Danish winter time) so repeated runs give identical files.

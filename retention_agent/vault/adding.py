@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from retention_agent.vault import perceptual, sources
+from retention_agent.formats.vcard import Contact, read_vcards, to_json, to_vcard
+from retention_agent.vault import originals, perceptual, sources
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import (
     Batch,
@@ -23,7 +24,6 @@ from retention_agent.vault.ingest import (
 )
 from retention_agent.vault.records import Kind
 from retention_agent.vault.vault import Vault
-from retention_agent.vault.vcard import Contact, parse_vcards, to_json, to_vcard
 
 
 def _no_hook(step: str) -> None:
@@ -90,10 +90,15 @@ def ingest_file(
 def file_part(path: Path, identity: sources.Identity, kind: Kind, position: int = 1) -> Part:
     """A part read from the user's file, opened afresh (and re-checked) each time."""
     meta: dict[str, Any] = {}
+    kept_because = None
     if kind == "contact":
         with sources.open_checked(path, identity) as handle:
-            contacts = parse_vcards(handle.read(), position=position)
-        meta["contacts"] = [to_json(contact) for contact in contacts]
+            cards = read_vcards(handle.read(), position=position)
+        meta["contacts"] = [to_json(contact) for contact in cards.contacts]
+        if not cards.complete:
+            # The vault takes the whole file; the original stays, so nothing is lost.
+            meta["unreadable_cards"] = list(cards.unreadable)
+            kept_because = originals.Kept.PARTLY_READ
     if kind == "photo":
         # For recognising resized or re-encoded copies later (retention scan).
         with sources.open_checked(path, identity) as handle:
@@ -105,6 +110,7 @@ def file_part(path: Path, identity: sources.Identity, kind: Kind, position: int 
         open=lambda: sources.open_checked(path, identity),
         meta=meta,
         original=Original(path, identity),
+        kept_because=kept_because,
     )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlite3
 
 from retention_agent.errors import UnknownCase
-from retention_agent.vault import crypto, index
+from retention_agent.vault import crypto, rows
 from retention_agent.vault.records import CaseRecord
 from retention_agent.vault.vault import Vault
 
@@ -31,20 +31,20 @@ def new_case(
     case_id = vault.new_id("cases", CASE_ID_LENGTH)
     data_key = crypto.new_key()
     sealed = crypto.seal(data_key, vault.id, case_key_id(case_id), {"alias": alias, "notes": None})
-    with index.transaction(vault.db):
+    with vault.transaction():
         vault.insert_key(case_key_id(case_id), data_key)
-        vault.db.execute(
-            "INSERT INTO cases (id, start, created, policy_id, policy_version, policy_text, sealed)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                case_id,
-                start.isoformat(),
-                now.isoformat(),
-                policy_id,
-                policy_version,
-                policy_text,
-                sealed,
-            ),
+        rows.insert(
+            vault,
+            "cases",
+            {
+                "id": case_id,
+                "start": start.isoformat(),
+                "created": now.isoformat(),
+                "policy_id": policy_id,
+                "policy_version": policy_version,
+                "policy_text": policy_text,
+                "sealed": sealed,
+            },
         )
     return case_id
 

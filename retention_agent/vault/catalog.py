@@ -147,5 +147,7 @@ def _record(vault: Vault, row: sqlite3.Row) -> ItemRecord:
         original=meta.get("original"),
         fingerprint=meta.get("fingerprint"),
         contacts=tuple(meta.get("contacts", ())),
+        origin=meta.get("origin"),
+        unreadable_cards=tuple(meta.get("unreadable_cards", ())),
         perceptual=meta.get("perceptual"),
     )

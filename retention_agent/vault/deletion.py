@@ -26,14 +26,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retention_agent import thumbnails
-from retention_agent.vault import crypto, files, index, receipts, tombstones
+from retention_agent import clock, thumbnails
+from retention_agent.vault import crypto, files, index, receipts, rows, tombstones
 from retention_agent.vault.cases import case_key_id
 from retention_agent.vault.ingest import item_key_id
 from retention_agent.vault.keystore import KeyMissing
 from retention_agent.vault.vault import Vault
 
 METHOD = "item-keys-destroyed+blobs-unlinked+kek-rotated"
+DAMAGED_JOURNAL = "damaged-journal"  # a receipt's reason when its journal row was damaged
 StepHook = Callable[[str], None]
 
 
@@ -48,7 +49,7 @@ class DeletionRequest:
     rules: tuple[str, ...]
     policy_id: str
     policy_version: str
-    # Why, when no policy rule is the cause: "closed-by-family", "added-by-mistake".
+    # Why, when it is not a policy rule: e.g. the index rows of the items were damaged.
     reason: str | None = None
 
 
@@ -69,16 +70,16 @@ def resume(vault: Vault, on_step: StepHook = _no_hook) -> None:
 
 def _destroy_keys(vault: Vault, request: DeletionRequest, now: dt.datetime) -> int:
     placeholders = ",".join("?" * len(request.item_ids))
-    with index.transaction(vault.db):
-        rows = vault.db.execute(
+    with vault.transaction():
+        found = vault.db.execute(
             f"SELECT id, kind, size, blob FROM items WHERE case_id = ? AND id IN ({placeholders})",  # noqa: S608
             (request.case_id, *request.item_ids),
         ).fetchall()
-        items = [{"kind": r["kind"], "size": r["size"], "blob": r["blob"]} for r in rows]
+        items = [{"kind": r["kind"], "size": r["size"], "blob": r["blob"]} for r in found]
         # Copies outside the vault can still be recognised after this (retention scan).
-        outside = tombstones.bury(vault, request.case_id, [r["id"] for r in rows], now)
-        for row in rows:
-            vault.db.execute("DELETE FROM items WHERE id = ?", (row["id"],))
+        outside = tombstones.bury(vault, request.case_id, [r["id"] for r in found], now)
+        for row in found:
+            rows.delete(vault, "items", "id = ?", (row["id"],))
             vault.db.execute("DELETE FROM keys WHERE id = ?", (item_key_id(row["id"]),))
         remaining = vault.db.execute(
             "SELECT COUNT(*) FROM items WHERE case_id = ?", (request.case_id,)
@@ -95,28 +96,37 @@ def _destroy_keys(vault: Vault, request: DeletionRequest, now: dt.datetime) -> i
         }
         if request.reason is not None:
             body["reason"] = request.reason
-        cursor = vault.db.execute(
-            "INSERT INTO journal (body, step, old_epoch, new_epoch) VALUES (?, ?, ?, ?)",
-            (json.dumps(body), "keys_destroyed", vault.epoch, vault.epoch + 1),
+        journal_id = rows.insert(
+            vault,
+            "journal",
+            {
+                "body": json.dumps(body),
+                "step": "keys_destroyed",
+                "old_epoch": vault.epoch,
+                "new_epoch": vault.epoch + 1,
+            },
         )
     index.scrub(vault.db)
     thumbnails.remove(outside)
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return journal_id
 
 
 def _anonymise_case(vault: Vault, case_id: str) -> bool:
     """Drop what could identify the child: alias, notes, hold reasons, the case key."""
-    changed = vault.db.execute(
-        "UPDATE cases SET sealed = NULL WHERE id = ? AND sealed IS NOT NULL", (case_id,)
-    ).rowcount
-    vault.db.execute("UPDATE holds SET sealed = NULL WHERE case_id = ?", (case_id,))
+    changed = rows.update(
+        vault, "cases", "id = ? AND sealed IS NOT NULL", (case_id,), {"sealed": None}
+    )
+    rows.update(vault, "holds", "case_id = ?", (case_id,), {"sealed": None})
     vault.db.execute("DELETE FROM keys WHERE id = ?", (case_key_id(case_id),))
     return changed > 0
 
 
 def _finish(vault: Vault, journal_id: int, on_step: StepHook) -> receipts.Receipt:
-    row = vault.db.execute("SELECT * FROM journal WHERE id = ?", (journal_id,)).fetchone()
+    row = vault.db.execute(
+        "SELECT rowid AS row_id, * FROM journal WHERE id = ?", (journal_id,)
+    ).fetchone()
+    if not vault.damage.row_trusted("journal", row["row_id"]):
+        return _finish_damaged(vault, journal_id, on_step)
     body: dict[str, Any] = json.loads(row["body"])
     if row["step"] == "keys_destroyed":
         for item in body["items"]:
@@ -124,22 +134,44 @@ def _finish(vault: Vault, journal_id: int, on_step: StepHook) -> receipts.Receip
         files.fsync_dir(vault.blobs)
         _set_step(vault, journal_id, "blobs_removed")
         on_step("blobs_removed")
-    _rotate(vault, row["old_epoch"], row["new_epoch"], journal_id, on_step)
-    summary = _summary(body["items"])
+    lost = _rotate(vault, row["old_epoch"], row["new_epoch"], journal_id, on_step)
     receipt_body = {key: value for key, value in body.items() if key != "items"} | {
-        "kinds": summary,
+        "kinds": _summary(body["items"]),
         "method": METHOD,
         "kek_epoch": row["new_epoch"],
     }
-    with index.transaction(vault.db):
-        receipt = receipts.append(vault.db, receipt_body)
-        vault.db.execute("DELETE FROM journal WHERE id = ?", (journal_id,))
+    return _receipt(vault, journal_id, receipt_body, lost, on_step)
+
+
+def _finish_damaged(vault: Vault, journal_id: int, on_step: StepHook) -> receipts.Receipt:
+    """A journal row that fails its MAC: its list of files and its epochs cannot be
+    trusted. The files no item names are removed by recovery anyway; the rotation is
+    finished from the vault's own epoch, which is always safe."""
+    lost = _rotate(vault, vault.epoch, vault.epoch + 1, journal_id, on_step)
+    body = {"type": "deletion", "date": clock.now().date().isoformat(), "reason": DAMAGED_JOURNAL}
+    return _receipt(
+        vault, journal_id, body | {"method": METHOD, "kek_epoch": vault.epoch}, lost, on_step
+    )
+
+
+def _receipt(
+    vault: Vault, journal_id: int, body: dict[str, Any], lost: list[str], on_step: StepHook
+) -> receipts.Receipt:
+    if lost:
+        # Keys that no longer opened: their items are gone for good with the old KEK.
+        body["keys_lost"] = sorted(lost)
+    with vault.transaction():
+        receipt = receipts.append(vault, body)
+        rows.delete(vault, "journal", "id = ?", (journal_id,))
     index.scrub(vault.db)
     on_step("receipted")
     return receipt
 
 
-def _rotate(vault: Vault, old: int, new: int, journal_id: int, on_step: StepHook) -> None:
+def _rotate(vault: Vault, old: int, new: int, journal_id: int, on_step: StepHook) -> list[str]:
+    """Store the new KEK, re-wrap every key under it and destroy the old one; returns
+    the ids of the keys that did not open (damaged), which are dropped."""
+    lost: list[str] = []
     if vault.epoch == old:
         _set_step(vault, journal_id, "rotating")
         try:
@@ -148,29 +180,42 @@ def _rotate(vault: Vault, old: int, new: int, journal_id: int, on_step: StepHook
             new_kek = crypto.new_key()
             vault.store.store(new, new_kek)
         on_step("rotating")
-        _rewrap_all(vault, new, new_kek)
+        lost = rewrap_all(vault, new, new_kek)
         on_step("rewrapped")
     vault.store.destroy(old)
     on_step("old_kek_destroyed")
+    return lost
 
 
-def _rewrap_all(vault: Vault, new_epoch: int, new_kek: bytes) -> None:
-    with index.transaction(vault.db):
+def rewrap_all(vault: Vault, new_epoch: int, new_kek: bytes) -> list[str]:
+    """Re-wrap every data key and re-key every row MAC under ``new_kek`` in one
+    transaction. A wrapped key that does not open is dropped (it could never open
+    again once the old KEK is gone) and returned, so one damaged row never stops a
+    rotation; its item then counts as damaged."""
+    lost: list[str] = []
+    with vault.transaction():
         for row in vault.db.execute("SELECT id FROM keys").fetchall():
-            data_key = vault.unwrap(row["id"])
+            try:
+                data_key = vault.unwrap(row["id"])
+            except crypto.TamperedError:
+                lost.append(row["id"])
+                vault.db.execute("DELETE FROM keys WHERE id = ?", (row["id"],))
+                continue
             wrapped = crypto.wrap_key(new_kek, data_key, vault.id, row["id"], new_epoch)
             vault.db.execute(
                 "UPDATE keys SET wrapped = ?, epoch = ? WHERE id = ?",
                 (wrapped, new_epoch, row["id"]),
             )
+        rows.reseal_all(vault, rows.row_key(new_kek, vault.id))
         index.set_meta(vault.db, "kek_epoch", str(new_epoch))
     index.scrub(vault.db)
     vault.use_kek(new_epoch, new_kek)
+    return lost
 
 
 def _set_step(vault: Vault, journal_id: int, step: str) -> None:
-    with index.transaction(vault.db):
-        vault.db.execute("UPDATE journal SET step = ? WHERE id = ?", (step, journal_id))
+    with vault.transaction():
+        rows.update(vault, "journal", "id = ?", (journal_id,), {"step": step})
 
 
 def _summary(items: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:

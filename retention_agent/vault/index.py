@@ -8,7 +8,11 @@ readable is what the policy engine needs without keys: kinds, sizes and dates.
 deletion the WAL is checkpointed and truncated, and the KEK is rotated so that wrapped
 keys surviving anywhere else are useless.
 
-Schema version 1 (``meta.schema``).
+Every row of the tables that decide what is deleted when carries a ``mac``, and each
+case has a digest over its rows in ``digests`` (see ``rows``).
+
+Schema version 2 (``meta.schema``); version 1 (no MACs, no ``sealed``) is upgraded by
+the first command that opens the vault with its key (``migrate``).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 
 from retention_agent.errors import IndexUnavailable, RetentionError, VaultUnreadable
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -48,9 +52,8 @@ CREATE TABLE cases (
     initiated_by TEXT CHECK (initiated_by IN ('volunteers', 'child-family', 'other')),
     export_outcome TEXT CHECK (export_outcome IN ('done', 'declined')),
     export_outcome_on TEXT,
-    closed_on TEXT,                 -- a continued case the family closed after the year
-    offer_on_close INTEGER CHECK (offer_on_close IN (0, 1)),
-    sealed BLOB                     -- {alias, notes}, NULL once the case is anonymised
+    sealed BLOB,                    -- {alias, notes}, NULL once the case is anonymised
+    mac BLOB NOT NULL DEFAULT x''
 ) STRICT;
 
 -- 'unverified' rows are written before the read-back check; recovery settles them.
@@ -62,7 +65,8 @@ CREATE TABLE items (
     size INTEGER NOT NULL,
     added TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('unverified', 'live')),
-    sealed BLOB NOT NULL            -- {name, original, fingerprint, contacts?}
+    sealed BLOB NOT NULL,           -- {name, original, fingerprint, contacts?, ...}
+    mac BLOB NOT NULL DEFAULT x''
 ) STRICT;
 
 -- C2 holds; the reason is sealed under the case key.
@@ -72,7 +76,8 @@ CREATE TABLE holds (
     placed_on TEXT NOT NULL,
     until TEXT NOT NULL,
     released_on TEXT,
-    sealed BLOB
+    sealed BLOB,
+    mac BLOB NOT NULL DEFAULT x''
 ) STRICT;
 
 -- A deletion in progress: what recovery needs to finish it (no personal data).
@@ -81,7 +86,8 @@ CREATE TABLE journal (
     body TEXT NOT NULL,             -- JSON: case, rules, policy, items [{kind, size, blob}]
     step TEXT NOT NULL CHECK (step IN ('keys_destroyed', 'blobs_removed', 'rotating')),
     old_epoch INTEGER NOT NULL,
-    new_epoch INTEGER NOT NULL
+    new_epoch INTEGER NOT NULL,
+    mac BLOB NOT NULL DEFAULT x''
 ) STRICT;
 
 -- Append-only, hash-chained: each receipt's hash covers its body and the previous hash.
@@ -89,7 +95,8 @@ CREATE TABLE receipts (
     seq INTEGER PRIMARY KEY,
     body TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    mac BLOB NOT NULL DEFAULT x''
 ) STRICT;
 
 -- Places outside the vault the rules also cover, ticked off per case.
@@ -97,6 +104,7 @@ CREATE TABLE checklist (
     case_id TEXT NOT NULL REFERENCES cases(id),
     place TEXT NOT NULL,
     done_on TEXT NOT NULL,
+    mac BLOB NOT NULL DEFAULT x'',
     PRIMARY KEY (case_id, place)
 ) STRICT;
 
@@ -108,9 +116,33 @@ CREATE TABLE sealed (
     topic TEXT NOT NULL,
     case_id TEXT REFERENCES cases(id),
     created TEXT NOT NULL,
-    sealed BLOB NOT NULL
+    sealed BLOB NOT NULL,
+    mac BLOB NOT NULL DEFAULT x''
+) STRICT;
+
+-- Per scope (a case id, or '' for the vault's own rows): HMAC over its rows' MACs.
+CREATE TABLE digests (
+    scope TEXT PRIMARY KEY,
+    digest BLOB NOT NULL
 ) STRICT;
 """
+
+# Version 1 had neither MACs nor sealed records: what turns it into version 2.
+MIGRATE_FROM_1 = (
+    *(
+        f"ALTER TABLE {table} ADD COLUMN mac BLOB NOT NULL DEFAULT x''"
+        for table in ("cases", "items", "holds", "journal", "checklist", "receipts")
+    ),
+    """CREATE TABLE sealed (
+    id INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    case_id TEXT REFERENCES cases(id),
+    created TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    mac BLOB NOT NULL DEFAULT x''
+) STRICT""",
+    "CREATE TABLE digests (scope TEXT PRIMARY KEY, digest BLOB NOT NULL) STRICT",
+)
 
 
 def connect(path: Path) -> sqlite3.Connection:

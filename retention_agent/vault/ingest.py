@@ -39,6 +39,7 @@ from retention_agent.vault import (
     interrupts,
     left_outside,
     originals,
+    rows,
     sealed,
 )
 from retention_agent.vault.cases import require_case
@@ -47,6 +48,8 @@ from retention_agent.vault.sources import Identity, current
 from retention_agent.vault.vault import Vault
 
 ITEM_ID_LENGTH = 8
+# Ids per "IN (...)" list: well below SQLite's limit on bound parameters.
+_IN_CHUNK = 500
 StepHook = Callable[[str], None]
 Duplicates = Literal["refuse", "skip", "allow"]
 
@@ -73,6 +76,7 @@ class Part:
     open: Callable[[], BinaryIO]
     meta: Mapping[str, Any] = field(default_factory=dict)  # more sealed metadata
     original: Original | None = None  # removed after verify, unless originals are kept
+    kept_because: originals.Kept | None = None  # the original stays whatever is asked
 
 
 @dataclass(frozen=True)
@@ -232,30 +236,31 @@ def _commit(
     """Write the batch's rows; returns the journal records of the originals' removal."""
     by_part = {id(w.part): w for w in written}
     journaled: list[int] = []
-    with index.transaction(vault.db):
+    with vault.transaction():
         for done in written:
             key_id = item_key_id(done.item_id)
             meta = dict(done.part.meta) | {"name": done.part.name, "fingerprint": done.fingerprint}
             original = done.part.original
             meta["original"] = str(original.path.absolute()) if original else None
             vault.insert_key(key_id, done.data_key)
-            vault.db.execute(
-                "INSERT INTO items (id, case_id, kind, blob, size, added, state, sealed)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'unverified', ?)",
-                (
-                    done.item_id,
-                    case_id,
-                    done.part.kind,
-                    done.blob,
-                    done.size,
-                    now.isoformat(),
-                    crypto.seal(done.data_key, vault.id, key_id, meta),
-                ),
+            rows.insert(
+                vault,
+                "items",
+                {
+                    "id": done.item_id,
+                    "case_id": case_id,
+                    "kind": done.part.kind,
+                    "blob": done.blob,
+                    "size": done.size,
+                    "added": now.isoformat(),
+                    "state": "unverified",
+                    "sealed": crypto.seal(done.data_key, vault.id, key_id, meta),
+                },
             )
         if keep_originals:
             return journaled
         for position, part in enumerate(parts):
-            if part.original is None:
+            if part.original is None or part.kept_because is not None:
                 continue
             # A skipped duplicate waits for the item that already holds its content.
             holder = found[position].item_id if position in found else by_part[id(part)].item_id
@@ -279,14 +284,17 @@ def _verify(vault: Vault, written: Sequence[_Written]) -> None:
         _discard(vault, written)
         raise
     ids = [w.item_id for w in written]
-    with index.transaction(vault.db):
-        vault.db.executemany("UPDATE items SET state = 'live' WHERE id = ?", [(i,) for i in ids])
+    with vault.transaction():
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            where = f"id IN ({','.join('?' * len(chunk))})"
+            rows.update(vault, "items", where, chunk, {"state": "live"})
 
 
 def _discard(vault: Vault, written: Sequence[_Written]) -> None:
-    with index.transaction(vault.db):
+    with vault.transaction():
         for done in written:
-            vault.db.execute("DELETE FROM items WHERE id = ?", (done.item_id,))
+            rows.delete(vault, "items", "id = ?", (done.item_id,))
             vault.db.execute("DELETE FROM keys WHERE id = ?", (item_key_id(done.item_id),))
     # Their journaled removals now wait for items that will never be live: dropped.
     originals.finish_pending(vault)
@@ -302,8 +310,15 @@ def _remove_originals(
     remove: Sequence[Original],
 ) -> Batch:
     by_part = {id(w.part): w for w in written}
-    to_remove = [] if keep_originals else [p.original for p in parts if p.original is not None]
-    removed = iter(originals.remove_many([(o.path, o.identity) for o in [*to_remove, *remove]]))
+    to_remove = [
+        p.original
+        for p in parts
+        if p.original is not None and p.kept_because is None and not keep_originals
+    ]
+    batch_originals = [] if keep_originals else list(remove)
+    removed = iter(
+        originals.remove_many([(o.path, o.identity) for o in [*to_remove, *batch_originals]])
+    )
     results: list[Ingested] = []
     for position, part in enumerate(parts):
         done, holder = by_part.get(id(part)), found.get(position)
@@ -313,7 +328,9 @@ def _remove_originals(
             assert holder is not None  # a part not written was skipped as a duplicate
             item_id, size = holder.item_id, part.size
         removal = None
-        if part.original is not None:
+        if part.original is not None and part.kept_because is not None:
+            removal = originals.Removal(part.original.path, None, part.kept_because)
+        elif part.original is not None:
             asked = originals.Removal(part.original.path, None, originals.Kept.ASKED)
             removal = asked if keep_originals else next(removed)
         results.append(
@@ -346,13 +363,13 @@ def settle_unverified(vault: Vault, item_id: str) -> None:
     try:
         verify_blob(vault, item_id, row["blob"])
     except IntegrityError:
-        with index.transaction(vault.db):
-            vault.db.execute("DELETE FROM items WHERE id = ?", (item_id,))
+        with vault.transaction():
+            rows.delete(vault, "items", "id = ?", (item_id,))
             vault.db.execute("DELETE FROM keys WHERE id = ?", (item_key_id(item_id),))
         files.remove_quietly(vault.blob_path(row["blob"]))
         raise
-    with index.transaction(vault.db):
-        vault.db.execute("UPDATE items SET state = 'live' WHERE id = ?", (item_id,))
+    with vault.transaction():
+        rows.update(vault, "items", "id = ?", (item_id,), {"state": "live"})
 
 
 def changed_since(original: Original) -> bool:

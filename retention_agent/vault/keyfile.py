@@ -246,7 +246,14 @@ def _parse(data: bytes) -> tuple[bytes, bytes, list[tuple[int, bytes, bytes]]]:
     magic, version, log2_n, r, p, _salt = _HEADER.unpack_from(data)
     params = ScryptParams(log2_n, r, p)
     # Bounds first: a doctored header must not make us allocate or compute without end.
-    sound_params = min(params) >= 1 and p <= _MAX_SCRYPT_P and params.memory() <= _MAX_SCRYPT_MEMORY
+    # RFC 7914: n must be below 2^(16·r); OpenSSL refuses other values (as "not enough
+    # memory"), so they can only come from a damaged or doctored file.
+    sound_params = (
+        min(params) >= 1
+        and log2_n < 16 * r
+        and p <= _MAX_SCRYPT_P
+        and params.memory() <= _MAX_SCRYPT_MEMORY
+    )
     (count,) = _COUNT.unpack_from(data, _CHECK_END)
     if (
         magic != MAGIC

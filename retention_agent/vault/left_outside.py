@@ -20,6 +20,7 @@ _ORIGINS: dict[originals.Kept, copies.Origin] = {
     originals.Kept.ASKED: "kept-original",
     originals.Kept.CHANGED: "changed-original",
     originals.Kept.FAILED: "unremovable-original",
+    originals.Kept.PARTLY_READ: "import-partial",
 }
 
 

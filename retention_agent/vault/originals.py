@@ -44,6 +44,7 @@ class Kept(StrEnum):
     CHANGED = "changed"  # someone changed or replaced it meanwhile: our copy is older
     GONE = "gone"  # no longer there
     FAILED = "failed"  # the operating system refused
+    PARTLY_READ = "partly_read"  # not all of it could be read: it stays, so nothing is lost
 
 
 @dataclass(frozen=True)

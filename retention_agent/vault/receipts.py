@@ -14,7 +14,12 @@ import hmac
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from retention_agent.vault import rows
+
+if TYPE_CHECKING:
+    from retention_agent.vault.vault import Vault
 
 GENESIS = "0" * 64
 
@@ -35,16 +40,13 @@ def chain_hash(prev_hash: str, body_text: str) -> str:
     return hashlib.sha256(f"{prev_hash}|{body_text}".encode()).hexdigest()
 
 
-def append(db: sqlite3.Connection, body: dict[str, Any]) -> Receipt:
+def append(vault: Vault, body: dict[str, Any]) -> Receipt:
     """Add a receipt; call inside the transaction that makes its event final."""
-    last = db.execute("SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1").fetchone()
+    last = vault.db.execute("SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (1, GENESIS) if last is None else (last["seq"] + 1, last["hash"])
     text = canonical(body)
     digest = chain_hash(prev, text)
-    db.execute(
-        "INSERT INTO receipts (seq, body, prev_hash, hash) VALUES (?, ?, ?, ?)",
-        (seq, text, prev, digest),
-    )
+    rows.insert(vault, "receipts", {"seq": seq, "body": text, "prev_hash": prev, "hash": digest})
     return Receipt(seq, body, prev, digest)
 
 

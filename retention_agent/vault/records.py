@@ -34,4 +34,6 @@ class ItemRecord:
     original: str | None = None
     fingerprint: str | None = None
     contacts: tuple[dict[str, Any], ...] = field(default=())
+    origin: dict[str, Any] | None = None  # the export an imported item came from
+    unreadable_cards: tuple[int, ...] = ()  # of a .vcf read only in part
     perceptual: dict[str, str] | None = None  # photos: see ``perceptual``

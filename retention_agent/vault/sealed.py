@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from retention_agent.vault import crypto, index
+from retention_agent.vault import crypto, index, rows
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.vault import Vault
 
@@ -43,7 +43,7 @@ def add(
     """Store ``value`` (JSON-serialisable) sealed; returns the record's id."""
     if case_id is not None:
         require_case(vault, case_id)
-    with index.transaction(vault.db):
+    with vault.transaction():
         return insert(vault, topic, value, now, case_id=case_id)
 
 
@@ -55,61 +55,79 @@ def insert(
     *,
     case_id: str | None = None,
 ) -> int:
-    """:func:`add` inside a transaction the caller holds."""
+    """:func:`add` inside a transaction the caller holds (``vault.transaction()``)."""
     data_key = crypto.new_key()
-    cursor = vault.db.execute(
-        "INSERT INTO sealed (topic, case_id, created, sealed) VALUES (?, ?, ?, x'')",
-        (topic, case_id, now.isoformat()),
-    )
-    assert cursor.lastrowid is not None
-    record_id = cursor.lastrowid
+    record_id = _next_id(vault)
     key_id = record_key_id(record_id)
     vault.insert_key(key_id, data_key)
-    vault.db.execute(
-        "UPDATE sealed SET sealed = ? WHERE id = ?",
-        (crypto.seal(data_key, vault.id, key_id, value), record_id),
+    rows.insert(
+        vault,
+        "sealed",
+        {
+            "id": record_id,
+            "topic": topic,
+            "case_id": case_id,
+            "created": now.isoformat(),
+            "sealed": crypto.seal(data_key, vault.id, key_id, value),
+        },
     )
     return record_id
 
 
+def _next_id(vault: Vault) -> int:
+    row = vault.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM sealed").fetchone()
+    return int(row[0])
+
+
 def find(vault: Vault, topic: str, *, case_id: str | None = None) -> list[SealedRecord]:
     """The records of ``topic`` (of one case, if given), oldest first."""
-    query = "SELECT * FROM sealed WHERE topic = ?"
+    query = "SELECT rowid AS row_id, * FROM sealed WHERE topic = ?"
     params: list[str] = [topic]
     if case_id is not None:
         query += " AND case_id = ?"
         params.append(case_id)
-    rows = vault.db.execute(query + " ORDER BY id", params).fetchall()
-    return [_record(vault, row) for row in rows]
+    found = vault.db.execute(query + " ORDER BY id", params).fetchall()
+    # A damaged record is left out (``retention status`` and ``verify`` report it).
+    records = (_record(vault, row) for row in found)
+    return [record for record in records if record is not None]
 
 
 def get(vault: Vault, record_id: int) -> SealedRecord:
-    row = vault.db.execute("SELECT * FROM sealed WHERE id = ?", (record_id,)).fetchone()
-    if row is None:
+    row = vault.db.execute(
+        "SELECT rowid AS row_id, * FROM sealed WHERE id = ?", (record_id,)
+    ).fetchone()
+    record = None if row is None else _record(vault, row)
+    if record is None:
         raise KeyError(record_id)
-    return _record(vault, row)
+    return record
 
 
 def replace(vault: Vault, record_id: int, value: dict[str, Any]) -> None:
     """Seal a new value into an existing record (same key)."""
     key_id = record_key_id(record_id)
     sealed = crypto.seal(vault.unwrap(key_id), vault.id, key_id, value)
-    with index.transaction(vault.db):
-        vault.db.execute("UPDATE sealed SET sealed = ? WHERE id = ?", (sealed, record_id))
+    with vault.transaction():
+        rows.update(vault, "sealed", "id = ?", (record_id,), {"sealed": sealed})
 
 
 def destroy(vault: Vault, *record_ids: int) -> None:
     """Remove records for good: their keys and rows, then scrub the WAL."""
-    with index.transaction(vault.db):
+    with vault.transaction():
         for record_id in record_ids:
             vault.db.execute("DELETE FROM keys WHERE id = ?", (record_key_id(record_id),))
-            vault.db.execute("DELETE FROM sealed WHERE id = ?", (record_id,))
+            rows.delete(vault, "sealed", "id = ?", (record_id,))
     index.scrub(vault.db)
 
 
-def _record(vault: Vault, row: Any) -> SealedRecord:
+def _record(vault: Vault, row: Any) -> SealedRecord | None:
+    """The record, or None if its row or its sealed value is damaged."""
+    if not vault.damage.row_trusted("sealed", row["row_id"]):
+        return None
     key_id = record_key_id(row["id"])
-    value = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, row["sealed"])
+    try:
+        value = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, row["sealed"])
+    except crypto.TamperedError:
+        return None
     return SealedRecord(
         id=row["id"],
         topic=row["topic"],

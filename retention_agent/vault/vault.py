@@ -17,6 +17,8 @@ import datetime as dt
 import hmac
 import secrets
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -28,9 +30,8 @@ from retention_agent.errors import (
     VaultNotInitialised,
     VaultReadOnly,
     VaultUnreadable,
-    WrongKey,
 )
-from retention_agent.vault import crypto, files, filesystems, index
+from retention_agent.vault import crypto, files, filesystems, index, migrate, rows, unlock
 from retention_agent.vault.keystore import (
     KekStore,
     KeyMissing,
@@ -40,7 +41,7 @@ from retention_agent.vault.keystore import (
 )
 
 INDEX = "index.db"
-CHECK_KEY_ID = "vault:check"
+CHECK_KEY_ID = unlock.CHECK_KEY_ID
 FINGERPRINT_KEY_ID = "vault:fingerprint"
 LOCK_TIMEOUT_SECONDS = 10
 # Snapshots a reader may take while a writer rotates the key under it.
@@ -60,13 +61,12 @@ class Vault:
         self._lock = lock
         self.store = store
         self._fingerprint_key: bytes | None = None
+        self._row_key: tuple[int, bytes] | None = None
+        self._damage: rows.Damage | None = None
+        self.touched: set[str] = set()  # scopes written in the current transaction
         self.id = _required_meta(db, "vault_id")
-        self.epoch = int(_required_meta(db, "kek_epoch"))
-        self._kek = store.load(self.epoch)
-        try:
-            self.unwrap(CHECK_KEY_ID)
-        except crypto.TamperedError:
-            raise WrongKey() from None
+        self.epoch, self._kek = unlock.kek(db, store, self.id)
+        self.schema = index.get_meta(db, "schema") or "1"
 
     # --- opening -------------------------------------------------------------------
 
@@ -103,10 +103,14 @@ class Vault:
                     db.execute(
                         "INSERT INTO keys (id, wrapped, epoch) VALUES (?, ?, 1)", (key_id, wrapped)
                     )
+            vault = cls(home, db, lock, store)
+            vault.assume_undamaged()  # a new vault: nothing to check yet
+            with vault.transaction():
+                rows.reseal_scopes(vault, {rows.VAULT_SCOPE})
         except BaseException:
             lock.release()
             raise
-        return cls(home, db, lock, store)
+        return vault
 
     @classmethod
     def open(
@@ -147,7 +151,12 @@ class Vault:
             raise
         from retention_agent.vault.recovery import recover
 
-        recover(vault)
+        try:
+            migrate.upgrade(vault)
+            recover(vault)
+        except BaseException:
+            vault.close()
+            raise
         return vault
 
     @classmethod
@@ -211,6 +220,47 @@ class Vault:
     def use_kek(self, epoch: int, kek: bytes) -> None:
         """Switch to a rotated KEK once every wrapped key has been re-wrapped under it."""
         self.epoch, self._kek = epoch, kek
+
+    # --- authenticated rows ---------------------------------------------------------
+
+    @property
+    def row_key(self) -> bytes:
+        """The key of the rows' MACs, derived from the current KEK (see ``rows``)."""
+        if self._row_key is None or self._row_key[0] != self.epoch:
+            self._row_key = (self.epoch, rows.row_key(self._kek, self.id))
+        return self._row_key[1]
+
+    @property
+    def damage(self) -> rows.Damage:
+        """What failed authentication, checked once per open (before any write of ours,
+        so that our writes never bless damage)."""
+        if self._damage is None:
+            current = self.schema == index.SCHEMA_VERSION
+            self._damage = rows.verify(self.db, self.row_key) if current else rows.Damage()
+        return self._damage
+
+    def assume_undamaged(self) -> None:
+        """For a vault just made, or upgraded from a version without MACs: whatever it
+        holds is taken as it is, since nothing was authenticated before."""
+        self._damage = rows.Damage()
+
+    def key_opens(self, key_id: str) -> bool:
+        try:
+            self.unwrap(key_id)
+        except crypto.TamperedError:
+            return False
+        return True
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE … COMMIT`` that reseals the scopes it wrote (``rows``)."""
+        _ = self.damage
+        try:
+            with index.transaction(self.db):
+                yield
+                rows.reseal_scopes(self, self.touched)
+        finally:
+            self.touched.clear()
 
     def fingerprinter(self) -> hmac.HMAC:
         if self._fingerprint_key is None:  # unwrapped once: a batch asks for it per file
