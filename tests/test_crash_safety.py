@@ -287,7 +287,8 @@ def test_ctrl_c_at_any_moment_of_a_big_add(case_id: str, vault_home: Path, tmp_p
             assert not source.exists()
         elif not added:
             outcomes.append("before")
-            assert process.returncode == 130
+            # 130, or killed by the signal itself before Python set up its handler.
+            assert process.returncode in (130, -signal.SIGINT)
             # Still loading (silent, as other Unix tools), or in the add itself.
             assert stderr.strip() in {
                 "",
