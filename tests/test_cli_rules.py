@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from retention_agent import i18n
 from retention_agent.cli import cli
+from retention_agent.cli.retention_cmds import describe_receipt
+from retention_agent.vault import receipts as receipt_log
 from tests.support.commands import walk
 
 START = "2026-03-01"
@@ -275,3 +278,31 @@ def test_the_match_paper_has_one_rule_everywhere(case_id: str) -> None:
     applied = run("apply", now="2027-03-01").stdout
     assert "under R1" in applied
     assert "R3" not in applied
+
+
+def test_every_kind_of_receipt_reads_in_both_languages() -> None:
+    """Including one whose journal row was damaged: it names no case, kinds or rules."""
+    damaged = {
+        "type": "deletion",
+        "date": "2027-03-01",
+        "reason": "damaged-journal",
+        "method": "item-keys-destroyed+blobs-unlinked+kek-rotated",
+        "kek_epoch": 3,
+    }
+    closed = {
+        "type": "deletion",
+        "date": "2027-06-01",
+        "case": "4f2a9b",
+        "rules": [],
+        "reason": "closed-by-family",
+        "policy": {"id": "hjem-til-os", "version": "2024-05"},
+        "kinds": {"photo": {"count": 2, "bytes": 1500}, "match_paper": {"count": 1, "bytes": 9}},
+    }
+    expected: dict[i18n.Language, tuple[str, str]] = {
+        "en": ("damaged", "1 match paper (9 bytes), 2 photos (1.5 kB) because you closed the case"),
+        "da": ("beskadiget", "1 matchpapir (9 byte), 2 billeder (1,5 kB) fordi I har lukket sagen"),
+    }
+    for language, (broken, deleted) in expected.items():
+        i18n.set_language(language)
+        assert broken in describe_receipt(receipt_log.Receipt(1, damaged, "0" * 64, "h"))
+        assert deleted in describe_receipt(receipt_log.Receipt(2, closed, "h", "h2"))

@@ -57,6 +57,7 @@ from retention_agent.scan.summary import copies_outside, leftovers
 from retention_agent.vault import catalog
 from retention_agent.vault import receipts as receipt_log
 from retention_agent.vault.cases import get_case, list_cases, require_case
+from retention_agent.vault.deletion import DAMAGED_JOURNAL
 
 # Why something was deleted when no policy rule was the cause (a receipt's "reason").
 _WHY = {
@@ -219,6 +220,11 @@ def describe_receipt(receipt: receipt_log.Receipt) -> str:
         return _("#{seq} {date}: case {case}: cleaned up outside the vault: {place}").format(
             seq=receipt.seq, date=date, case=body["case"], place=_(ALL_PLACES[body["place"]])
         )
+    if body.get("reason") == DAMAGED_JOURNAL:  # its record said nothing trustworthy
+        return _(
+            "#{seq} {date}: a deletion whose record in the vault was damaged was finished, so "
+            "what it deleted is not known; the vault key was rotated."
+        ).format(seq=receipt.seq, date=date)
     deleted = body["kinds"]
     parts = ", ".join(
         f"{kind_count(kind, deleted[kind]['count'])} ({format_size(deleted[kind]['bytes'])})"
