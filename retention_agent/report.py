@@ -15,8 +15,9 @@ from retention_agent.policy.facts import CaseFacts, Hold
 from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import Policy
 from retention_agent.scan.summary import Leftovers, leftovers
-from retention_agent.vault import recovery
+from retention_agent.vault import backups, finality, recovery
 from retention_agent.vault.cases import get_case, list_cases
+from retention_agent.vault.finality import Finality
 from retention_agent.vault.records import KINDS, CaseRecord
 from retention_agent.vault.vault import Vault
 
@@ -40,6 +41,8 @@ class Status:
     today: dt.date
     key_kind: str
     key_location: str
+    finality: Finality  # what deletion achieves on this disk
+    backups_excluded: bool  # the markers that keep the vault out of backups are in place
     installed_policy: Policy
     cases: tuple[CaseStatus, ...]
     problems: tuple[tuple[str, str], ...]
@@ -76,6 +79,8 @@ def build_status(vault: Vault, now: dt.datetime, case_id: str | None = None) -> 
         today=today,
         key_kind=vault.store.kind,
         key_location=vault.store.describe(),
+        finality=finality.assess(vault.home, vault.store.kind),
+        backups_excluded=backups.excluded(vault.home),
         installed_policy=default_policy(),
         cases=tuple(cases),
         problems=tuple(recovery.problems(vault)),

@@ -142,7 +142,7 @@ def _key_file() -> bytes:
         return path.read_bytes()
 
 
-PASSPHRASE = PassphraseSource(lambda _text: "fuzz")
+PASSPHRASE = PassphraseSource(lambda _text: "fuzz fuzz fuzz fuzz")
 KEY_FILE = _key_file()
 
 

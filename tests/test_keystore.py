@@ -25,6 +25,7 @@ from retention_agent.vault.keyfile import (
     MAGIC,
     TEMP_PREFIX,
     TEMP_SUFFIX,
+    KeyFileForeign,
     KeyFileStore,
     ScryptParams,
 )
@@ -41,6 +42,7 @@ from retention_agent.vault.keystore import (
     PassphraseMismatch,
     PassphraseNeeded,
     PassphraseSource,
+    PassphraseTooWeak,
     WrongPassphrase,
     new_store,
     open_store,
@@ -183,7 +185,8 @@ class TestKeyFileStore(KekStoreContract):
 
     def test_default_format_and_parameters(self, store: KekStore, vault_home: Path) -> None:
         data = (vault_home / KEY_FILE_NAME).read_bytes()
-        assert data[:8] == MAGIC + bytes([1, *DEFAULT_SCRYPT])
+        assert data[:8] == MAGIC + bytes([2, *DEFAULT_SCRYPT])
+        assert data[24:40] == bytes.fromhex(VAULT_ID)  # the file names its vault
         assert store.describe() == (
             f"key file protected by a passphrase ({vault_home / KEY_FILE_NAME})"
         )
@@ -474,8 +477,9 @@ def test_wrong_passphrase(key_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 @pytest.mark.usefixtures("with_passphrase")
 def test_key_file_of_another_vault(key_path: Path) -> None:
     make_key_file(key_path, 1)
-    with pytest.raises(WrongPassphrase):
+    with pytest.raises(KeyFileForeign) as raised:
         KeyFileStore(key_path, "f" * 32, PassphraseSource()).load(1)
+    assert raised.value.user_text().startswith("This key file belongs to another vault")
 
 
 def test_passphrase_needed(key_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -517,16 +521,23 @@ def test_passphrase_needed_without_a_terminal(vault_home: Path) -> None:
 
 
 def test_new_passphrase_is_asked_twice(key_path: Path) -> None:
-    prompt = ScriptedPrompt("blue whale", "blue whale")
+    prompt = ScriptedPrompt("blue whale swims far", "blue whale swims far")
     store = KeyFileStore.create(key_path, VAULT_ID, PassphraseSource(prompt), scrypt=FAST)
     store.store(1, kek(1))
     assert len(prompt.asked) == 2
-    assert reopened(key_path, PassphraseSource(ScriptedPrompt("blue whale"))).load(1) == kek(1)
+    assert "at least 12 characters or four words" in prompt.asked[0]
+    again = PassphraseSource(ScriptedPrompt("blue whale swims far"))
+    assert reopened(key_path, again).load(1) == kek(1)
 
 
 @pytest.mark.parametrize(
     ("answers", "error"),
-    [(("blue whale", "blue wahle"), PassphraseMismatch), (("",), PassphraseEmpty)],
+    [
+        (("blue whale swims far", "blue wahle swims far"), PassphraseMismatch),
+        (("",), PassphraseEmpty),
+        (("blue whale",), PassphraseTooWeak),  # 10 characters, two words
+        (("a" * 11,), PassphraseTooWeak),
+    ],
 )
 def test_bad_new_passphrase(
     key_path: Path, answers: tuple[str, ...], error: type[RetentionError]
@@ -571,13 +582,17 @@ def test_passphrase_is_unicode_normalised(key_path: Path, monkeypatch: pytest.Mo
 @pytest.mark.usefixtures("with_passphrase")
 def test_every_flipped_byte_is_caught(key_path: Path) -> None:
     original = make_key_file(key_path, 1, 2)
-    check_end = 52
+    vault_id, check_end = range(24, 40), 68
     for offset in range(len(original)):
         for mask in (0x01, 0x80):
             damaged = bytearray(original)
             damaged[offset] ^= mask
             key_path.write_bytes(damaged)
-            expected = (WrongPassphrase, KeyFileCorrupt) if offset < check_end else KeyFileCorrupt
+            expected: tuple[type[RetentionError], ...] = (KeyFileCorrupt,)
+            if offset in vault_id:
+                expected = (KeyFileForeign,)
+            elif offset < check_end:
+                expected = (WrongPassphrase, KeyFileCorrupt)
             with pytest.raises(expected):
                 reopened(key_path).load(1)
 
@@ -645,3 +660,62 @@ def test_replaced_contents_are_overwritten(key_path: Path, tmp_path: Path) -> No
     reopened(key_path).destroy(1)
     assert snapshot.read_bytes() == bytes(len(before))
     assert reopened(key_path).epochs_present([1, 2]) == {2}
+
+
+@pytest.mark.usefixtures("with_passphrase")
+def test_a_version_1_key_file_still_opens_and_is_upgraded(key_path: Path) -> None:
+    """Written by the previous version (no vault id in the header): read as it is, then
+    written as version 2 the next time the file changes."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    salt = os.urandom(16)
+    header = MAGIC + bytes([1, *FAST]) + salt
+    key = Scrypt(salt=salt, length=32, n=1 << FAST.log2_n, r=FAST.r, p=FAST.p).derive(
+        TEST_PASSPHRASE.encode()
+    )
+    check_nonce, entry_nonce = os.urandom(12), os.urandom(12)
+    check = AESGCM(key).encrypt(
+        check_nonce, b"", b"retention-agent/v1/kek-file-check|" + VAULT_ID.encode() + b"|" + header
+    )
+    entry = AESGCM(key).encrypt(
+        entry_nonce,
+        kek(1),
+        b"retention-agent/v1/kek-file-entry|" + VAULT_ID.encode() + b"|" + (1).to_bytes(8),
+    )
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    key_path.write_bytes(
+        header + check_nonce + check + (1).to_bytes(4) + (1).to_bytes(8) + entry_nonce + entry
+    )
+    store = reopened(key_path)
+    assert store.load(1) == kek(1)
+    store.store(2, kek(2))
+    data = key_path.read_bytes()
+    assert data[4] == 2
+    assert data[8:24] == salt  # the same passphrase and KDF still open it
+    assert data[24:40] == bytes.fromhex(VAULT_ID)
+    assert reopened(key_path).load(1) == kek(1)
+
+
+@pytest.mark.usefixtures("with_passphrase")
+def test_passphrase_change(key_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = make_key_file(key_path, 1, 2)
+    store = reopened(key_path)
+    monkeypatch.setenv("RETENTION_NEW_PASSPHRASE", "tre nye ord til boksen")
+    store.change_passphrase(PassphraseSource().new())
+    new = key_path.read_bytes()
+    assert new[8:24] != old[8:24]  # a new salt
+    with pytest.raises(WrongPassphrase):
+        reopened(key_path).load(1)
+    monkeypatch.setenv(PASSPHRASE_ENV, "tre nye ord til boksen")
+    assert reopened(key_path).load(2) == kek(2)
+
+
+def test_a_weak_passphrase_from_the_environment_is_refused(
+    key_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PASSPHRASE_ENV, "a")
+    with pytest.raises(PassphraseTooWeak) as raised:
+        KeyFileStore.create(key_path, VAULT_ID, PassphraseSource(), scrypt=FAST)
+    assert_one_line(raised.value)
+    assert not key_path.exists()

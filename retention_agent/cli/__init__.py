@@ -41,6 +41,7 @@ COMMANDS = {
     "release": "retention_cmds:release",
     "checklist": "retention_cmds:checklist",
     "scan": "scan_cmd:scan_command",
+    "passphrase": "key_cmds:passphrase",
     "demo": "demo_cmd:demo",
 }
 

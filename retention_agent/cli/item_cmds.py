@@ -19,13 +19,13 @@ from retention_agent.cli.common import (
 )
 from retention_agent.cli.kinds import KIND
 from retention_agent.cli.session import create_vault, open_vault
-from retention_agent.cli.texts import kind_label
+from retention_agent.cli.texts import backups_text, finality_text, kind_label
 from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
 from retention_agent.formats.vcard import RELATIONS, Contact
 from retention_agent.i18n import _, format_date, format_size, ngettext
 from retention_agent.paths import vault_home
 from retention_agent.scan import sync_warnings
-from retention_agent.vault import catalog, copies, interrupts, originals, sources
+from retention_agent.vault import catalog, copies, finality, interrupts, originals, sources
 from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import Batch, Ingested
@@ -56,6 +56,8 @@ def init(allow_synced: bool) -> None:
     with create_vault(now()) as vault:
         click.echo(_("Vault created in {path}.").format(path=vault.home))
         click.echo(_("The key is kept in: {backend}.").format(backend=vault.store.describe()))
+        click.echo(finality_text(finality.assess(vault.home, vault.store.kind)))
+        click.echo(backups_text())
 
 
 @click.command(cls=TranslatedCommand)

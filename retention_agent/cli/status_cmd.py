@@ -25,6 +25,7 @@ from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import (
     action_label,
     decision_json,
+    finality_text,
     kind_count,
     kinds_label,
     phase_label,
@@ -66,6 +67,8 @@ def to_json(report: Status) -> dict[str, object]:
     return {
         "today": report.today.isoformat(),
         "key": {"kind": report.key_kind, "location": report.key_location},
+        "finality": report.finality.as_json(),
+        "backups_excluded": report.backups_excluded,
         "policy": {"id": report.installed_policy.id, "version": report.installed_policy.version},
         "cases": [
             _case_json(case, report.today) | leftovers_json(report.leftovers, case.case.id)
@@ -116,6 +119,14 @@ def render(report: Status) -> None:
     language = current_language()
     click.echo(_("Status on {date}").format(date=format_date(report.today)))
     click.echo(_("The key is kept in: {backend}.").format(backend=report.key_location))
+    click.echo(finality_text(report.finality))
+    if not report.backups_excluded:
+        click.echo(
+            _(
+                "Warning: the markers that keep the vault out of backups are missing; "
+                "a backup would keep deleted data readable. Run 'retention verify'."
+            )
+        )
     click.echo(
         _("Installed policy: {policy}, version {version} ({label}).").format(
             policy=report.installed_policy.id,

@@ -10,6 +10,7 @@ from retention_agent.i18n import N_, _, format_date, ngettext
 from retention_agent.policy import engine
 from retention_agent.policy.assessment import Decision
 from retention_agent.policy.model import KINDS, RuleId
+from retention_agent.vault.finality import Finality
 
 # One item of a kind, as in "added as match paper" or a line of 'retention list'.
 _KINDS = {
@@ -151,3 +152,30 @@ def deletions_ahead(decisions: Iterable[Decision], today: dt.date) -> list[str]:
             text = _("Deleted on {date}: {kinds} ({rules}).")
         lines.append(text.format(date=format_date(day), kinds=kinds, rules=rules))
     return lines
+
+
+def finality_text(honest: Finality) -> str:
+    """What deletion achieves on this disk, in words a family understands."""
+    if not honest.old_copies_possible:
+        return _(
+            "Deleted data is gone for good on this disk: the key that could open it is "
+            "destroyed and overwritten."
+        )
+    if honest.opened_by == "login":
+        return _(
+            "The key is destroyed. On this disk ({disk}) a specialist with your login "
+            "password might still find old copies of it in the keyring's files; without "
+            "the password the deleted data is unreadable."
+        ).format(disk=honest.key_disk.type)
+    return _(
+        "The key is destroyed. On this disk ({disk}) a specialist with your passphrase "
+        "might still find old copies; without the passphrase the deleted data is unreadable."
+    ).format(disk=honest.disk.type)
+
+
+def backups_text() -> str:
+    return _(
+        "The vault is left out of backups on purpose (marked for Time Machine, Déjà Dup, "
+        "borg and restic): a backup would keep deleted data readable with the passphrase. "
+        "Do not copy the vault folder into a backup or a synced folder yourself."
+    )

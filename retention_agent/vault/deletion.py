@@ -27,13 +27,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from retention_agent import clock, thumbnails
-from retention_agent.vault import crypto, files, index, receipts, rows, tombstones
+from retention_agent.vault import crypto, files, finality, index, receipts, rows, tombstones
 from retention_agent.vault.cases import case_key_id
 from retention_agent.vault.ingest import item_key_id
 from retention_agent.vault.keystore import KeyMissing
 from retention_agent.vault.vault import Vault
 
 METHOD = "item-keys-destroyed+blobs-unlinked+kek-rotated"
+# Added to the method where the disk may keep old copies of the destroyed key (finality).
+OLD_COPIES = "+old-key-copies-may-survive-on-this-disk"
 DAMAGED_JOURNAL = "damaged-journal"  # a receipt's reason when its journal row was damaged
 StepHook = Callable[[str], None]
 
@@ -160,6 +162,10 @@ def _receipt(
     if lost:
         # Keys that no longer opened: their items are gone for good with the old KEK.
         body["keys_lost"] = sorted(lost)
+    honest = finality.assess(vault.home, vault.store.kind)
+    body["finality"] = honest.as_json()
+    if honest.old_copies_possible:
+        body["method"] = f"{body['method']}{OLD_COPIES}"
     with vault.transaction():
         receipt = receipts.append(vault, body)
         rows.delete(vault, "journal", "id = ?", (journal_id,))

@@ -1,30 +1,35 @@
 """The passphrase-protected key file ``kek.key``: the KEK store when no OS keyring is usable.
 
-Format version 1 (integers big endian)::
+Format version 2 (integers big endian)::
 
     offset  size  field
     0       4     magic "RAKF"
-    4       1     format version (1)
+    4       1     format version (2)
     5       1     scrypt log2(n)
     6       1     scrypt r
     7       1     scrypt p
-    8       16    salt (random, one per file)
-    24      12    check nonce
-    36      16    check tag: AES-256-GCM(wrapping key, empty message)
-                  associated data = "retention-agent/v1/kek-file-check" | vault id | bytes 0-23
-    52      4     number of entries, k
-    56      68·k  one entry per epoch:
+    8       16    salt (random, new at every passphrase change)
+    24      16    vault id: the key file says which vault it belongs to
+    40      12    check nonce
+    52      16    check tag: AES-256-GCM(wrapping key, empty message)
+                  associated data = "retention-agent/v1/kek-file-check" | vault id | bytes 0-39
+    68      4     number of entries, k
+    72      68·k  one entry per epoch:
                     0   8   epoch
                     8   12  nonce
                     20  48  AES-256-GCM(wrapping key, KEK) (32) | tag (16)
                   associated data = "retention-agent/v1/kek-file-entry" | vault id | epoch (8 B)
 
+Version 1 is the same without the vault id (the header is bytes 0-23); it is still read,
+and written as version 2 the next time the file changes.
+
     wrapping key = scrypt(NFC-normalised passphrase in UTF-8, salt, n, r, p), 32 bytes
 
 Reading checks the structure first (magic, version, parameter bounds, exact length,
-unique epochs; failing that: KeyFileCorrupt), then the check tag (failing: WrongPassphrase;
-a changed salt or parameter cannot be told from a wrong passphrase), then every entry
-(failing: KeyFileCorrupt, as the passphrase was right). The wrapping key is derived once
+unique epochs; failing that: KeyFileCorrupt), then the vault id (another vault's key
+file: KeyFileForeign), then the check tag (failing: WrongPassphrase; a changed salt or
+parameter cannot be told from a wrong passphrase), then every entry (failing:
+KeyFileCorrupt, as the passphrase was right). The wrapping key is derived once
 per store object, so a rotation (store, re-wrap, destroy) asks for the passphrase once.
 
 Every write replaces the whole file: a private temporary file in the same folder,
@@ -50,7 +55,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from retention_agent.i18n import _
+from retention_agent.errors import ExitCode, RetentionError
+from retention_agent.i18n import N_, _
 from retention_agent.vault import files
 from retention_agent.vault.keystore import (
     KEK_SIZE,
@@ -62,21 +68,29 @@ from retention_agent.vault.keystore import (
 )
 
 MAGIC = b"RAKF"
-VERSION = 1
+VERSION = 2
 TEMP_PREFIX = ".kek.key-"
 TEMP_SUFFIX = ".tmp"
-_HEADER = struct.Struct(">4sBBBB16s")
+_PREFIX = struct.Struct(">4sBBBB16s")  # magic, version, log2 n, r, p, salt
+_VAULT_ID_SIZE = 16
+_HEADER_SIZE = {1: _PREFIX.size, 2: _PREFIX.size + _VAULT_ID_SIZE}
 _NONCE = 12
 _TAG = 16
-_CHECK_END = _HEADER.size + _NONCE + _TAG
 _COUNT = struct.Struct(">I")
 _ENTRY = struct.Struct(f">Q{_NONCE}s{KEK_SIZE + _TAG}s")
-_BODY_START = _CHECK_END + _COUNT.size
 _CHECK_LABEL = b"retention-agent/v1/kek-file-check"
 _ENTRY_LABEL = b"retention-agent/v1/kek-file-entry"
-# scrypt needs 128·r·n bytes; half the product's 64 MiB peak-RSS budget at most.
-_MAX_SCRYPT_MEMORY = 32 << 20
+# Bounds for a doctored header: never allocate or compute without end.
+_MAX_SCRYPT_MEMORY = 1 << 30
 _MAX_SCRYPT_P = 16
+
+
+class KeyFileForeign(RetentionError):
+    message = N_(
+        "This key file belongs to another vault, so it cannot open this one. Nothing was "
+        "changed; put this vault's own kek.key back in its folder."
+    )
+    exit_code = ExitCode.KEY
 
 
 class ScryptParams(NamedTuple):
@@ -88,11 +102,12 @@ class ScryptParams(NamedTuple):
         return (128 * self.r) << self.log2_n
 
 
-# Measured on the 2-core CI machine (Python 3.11, cryptography 50): n=2**14, r=8, p=8
-# takes 0.20 s and adds 17 MiB to a 30 MiB process. n=2**15, r=8, p=4 costs the same time
-# for the same work but needs 33 MiB, peaking at 63 MiB: no headroom under the 64 MiB
-# budget. So memory hardness stops at 16 MiB and p buys the time.
-DEFAULT_SCRYPT = ScryptParams(log2_n=14, r=8, p=8)
+# Against someone who has the key file but not the passphrase, every guess must cost:
+# n=2**17, r=8 (128 MiB, the memory-hard part) as RFC 7914 and OWASP recommend for
+# interactive logins. Measured on the 2-core CI machine: 0.35 s per unlock; the process
+# peaks about 128 MiB above its usual size while it runs (benchmarks/startup_and_batches.py).
+# Files keep their own parameters, so older vaults open with the ones they were made with.
+DEFAULT_SCRYPT = ScryptParams(log2_n=17, r=8, p=1)
 
 
 def discard_key_file(path: Path) -> None:
@@ -103,7 +118,7 @@ def discard_key_file(path: Path) -> None:
 
 
 class _Unlocked(NamedTuple):
-    header: bytes  # bytes 0-23 of the file
+    header: bytes  # the file's header (format version 1 or 2)
     key: bytes  # the wrapping key, from the passphrase and that header's salt
 
 
@@ -168,6 +183,15 @@ class KeyFileStore:
         found = self._read()
         return set(candidates) & set(found[0]) if found is not None else set()
 
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Re-encrypt every KEK under ``new_passphrase`` with a new salt (and today's KDF
+        parameters); the old file is overwritten as far as the disk allows."""
+        found = self._read()
+        keks = found[0] if found is not None else {}
+        salt = os.urandom(16)
+        key = _derive(new_passphrase, self._scrypt, salt)
+        self._write(keks, _Unlocked(self._header(self._scrypt, salt), key))
+
     # --- reading -------------------------------------------------------------------
 
     def _read(self) -> tuple[dict[int, bytes], _Unlocked] | None:
@@ -177,6 +201,10 @@ class KeyFileStore:
         except FileNotFoundError:
             return None
         header, check, entries = _parse(data)
+        if len(header) == _HEADER_SIZE[2] and not hmac.compare_digest(
+            header[_PREFIX.size :], bytes.fromhex(self._vault_id)
+        ):
+            raise KeyFileForeign()
         unlocked = self._unlock(header, check)
         aead = AESGCM(unlocked.key)
         keks: dict[int, bytes] = {}
@@ -192,7 +220,7 @@ class KeyFileStore:
         if cached is not None and hmac.compare_digest(header, cached.header):
             key = cached.key
         else:
-            _magic, _version, log2_n, r, p, salt = _HEADER.unpack(header)
+            _magic, _version, log2_n, r, p, salt = _PREFIX.unpack_from(header)
             key = _derive(self._passphrase.get(creating=False), ScryptParams(log2_n, r, p), salt)
         try:
             AESGCM(key).decrypt(check[:_NONCE], check[_NONCE:], self._check_aad(header))
@@ -205,12 +233,18 @@ class KeyFileStore:
 
     def _new_key(self) -> _Unlocked:
         salt = os.urandom(16)
-        header = _HEADER.pack(MAGIC, VERSION, *self._scrypt, salt)
         key = _derive(self._passphrase.get(creating=True), self._scrypt, salt)
-        self._unlocked = _Unlocked(header, key)
+        self._unlocked = _Unlocked(self._header(self._scrypt, salt), key)
         return self._unlocked
 
+    def _header(self, params: ScryptParams, salt: bytes) -> bytes:
+        return _PREFIX.pack(MAGIC, VERSION, *params, salt) + bytes.fromhex(self._vault_id)
+
     def _write(self, keks: dict[int, bytes], unlocked: _Unlocked) -> None:
+        # Always written as the current version: a version 1 header gets the vault id.
+        _magic, _version, log2_n, r, p, salt = _PREFIX.unpack_from(unlocked.header)
+        unlocked = _Unlocked(self._header(ScryptParams(log2_n, r, p), salt), unlocked.key)
+        self._unlocked = unlocked
         aead = AESGCM(unlocked.key)
         check_nonce = os.urandom(_NONCE)
         parts = [
@@ -241,9 +275,14 @@ def _derive(passphrase: str, params: ScryptParams, salt: bytes) -> bytes:
 
 def _parse(data: bytes) -> tuple[bytes, bytes, list[tuple[int, bytes, bytes]]]:
     """(header, check, entries) of a structurally sound file, else KeyFileCorrupt."""
-    if len(data) < _BODY_START:
+    if len(data) < _PREFIX.size:
         raise KeyFileCorrupt()
-    magic, version, log2_n, r, p, _salt = _HEADER.unpack_from(data)
+    magic, version, log2_n, r, p, _salt = _PREFIX.unpack_from(data)
+    header_size = _HEADER_SIZE.get(version)
+    if magic != MAGIC or header_size is None:
+        raise KeyFileCorrupt()
+    check_end = header_size + _NONCE + _TAG
+    body_start = check_end + _COUNT.size
     params = ScryptParams(log2_n, r, p)
     # Bounds first: a doctored header must not make us allocate or compute without end.
     # RFC 7914: n must be below 2^(16·r); OpenSSL refuses other values (as "not enough
@@ -254,20 +293,17 @@ def _parse(data: bytes) -> tuple[bytes, bytes, list[tuple[int, bytes, bytes]]]:
         and p <= _MAX_SCRYPT_P
         and params.memory() <= _MAX_SCRYPT_MEMORY
     )
-    (count,) = _COUNT.unpack_from(data, _CHECK_END)
-    if (
-        magic != MAGIC
-        or version != VERSION
-        or not sound_params
-        or len(data) != _BODY_START + count * _ENTRY.size
-    ):
+    if not sound_params or len(data) < body_start:
+        raise KeyFileCorrupt()
+    (count,) = _COUNT.unpack_from(data, check_end)
+    if len(data) != body_start + count * _ENTRY.size:
         raise KeyFileCorrupt()
     entries = [
-        _ENTRY.unpack_from(data, offset) for offset in range(_BODY_START, len(data), _ENTRY.size)
+        _ENTRY.unpack_from(data, offset) for offset in range(body_start, len(data), _ENTRY.size)
     ]
     if len({epoch for epoch, _nonce, _sealed in entries}) != len(entries):
         raise KeyFileCorrupt()
-    return data[: _HEADER.size], data[_HEADER.size : _CHECK_END], entries
+    return data[:header_size], data[header_size:check_end], entries
 
 
 def _replace(path: Path, data: bytes) -> None:

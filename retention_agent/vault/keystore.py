@@ -41,6 +41,9 @@ from retention_agent.errors import ExitCode, RetentionError, VaultUnreadable
 from retention_agent.i18n import N_, _
 
 PASSPHRASE_ENV = "RETENTION_PASSPHRASE"  # noqa: S105 - a variable name
+NEW_PASSPHRASE_ENV = "RETENTION_NEW_PASSPHRASE"  # noqa: S105 - a variable name
+MIN_PASSPHRASE_LENGTH = 12
+MIN_WORDS = 4
 KEY_FILE_NAME = "kek.key"
 KEK_SIZE = 32
 KEYRING = "keyring"
@@ -66,6 +69,15 @@ class PassphraseNeeded(RetentionError):
 
 class PassphraseEmpty(RetentionError):
     message = N_("The passphrase cannot be empty. Run the command again and choose one.")
+    exit_code = ExitCode.INPUT
+
+
+class PassphraseTooWeak(RetentionError):
+    message = N_(
+        "That passphrase is too short: use at least 12 characters, or four words such as "
+        "'hest kage lampe sommer'. It alone protects the vault's key if the laptop is "
+        "stolen. Nothing was set up or changed."
+    )
     exit_code = ExitCode.INPUT
 
 
@@ -123,22 +135,44 @@ class PassphraseSource:
         return cls(prompt if interactive else None)
 
     def get(self, *, creating: bool) -> str:
-        """The passphrase; when ``creating`` a typed one is asked twice, as a typo would
-        lock the family out of the vault for good."""
-        from_env = os.environ.get(PASSPHRASE_ENV)
+        """The passphrase; when ``creating`` it must be strong enough, and a typed one is
+        asked twice, as a typo would lock the family out of the vault for good."""
+        return self._read(PASSPHRASE_ENV, creating=creating)
+
+    def new(self) -> str:
+        """A new passphrase for ``retention passphrase change``: from
+        ``RETENTION_NEW_PASSPHRASE`` (scripts) or typed twice."""
+        return self._read(NEW_PASSPHRASE_ENV, creating=True)
+
+    def _read(self, variable: str, *, creating: bool) -> str:
+        from_env = os.environ.get(variable)
         if from_env:
-            return from_env
+            return check_strength(from_env) if creating else from_env
         if self._prompt is None:
             raise PassphraseNeeded()
         if not creating:
             return self._prompt(_("Passphrase for the vault's key file"))
-        first = self._prompt(_("Choose a passphrase for the vault's key file"))
-        if not first:
-            raise PassphraseEmpty()
+        first = self._prompt(
+            _(
+                "Choose a passphrase for the vault's key file (at least 12 characters or "
+                "four words: it alone protects the key to everything in the vault)"
+            )
+        )
+        check_strength(first)
         again = self._prompt(_("Type the same passphrase again"))
         if not hmac.compare_digest(first.encode(), again.encode()):
             raise PassphraseMismatch()
         return first
+
+
+def check_strength(passphrase: str) -> str:
+    """At least 12 characters or four words: the key file can be copied and guessed at
+    offline, so the passphrase is all that stands between a stolen laptop and the data."""
+    if not passphrase.strip():
+        raise PassphraseEmpty()
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH and len(passphrase.split()) < MIN_WORDS:
+        raise PassphraseTooWeak()
+    return passphrase
 
 
 class KekStore(Protocol):

@@ -31,7 +31,16 @@ from retention_agent.errors import (
     VaultReadOnly,
     VaultUnreadable,
 )
-from retention_agent.vault import crypto, files, filesystems, index, migrate, rows, unlock
+from retention_agent.vault import (
+    backups,
+    crypto,
+    files,
+    filesystems,
+    index,
+    migrate,
+    rows,
+    unlock,
+)
 from retention_agent.vault.keystore import (
     KekStore,
     KeyMissing,
@@ -82,6 +91,7 @@ class Vault:
                 files.remove_quietly(leftover)
             for folder in ("blobs", "tmp"):
                 files.make_private_dir(home / folder)
+            backups.exclude(home)
             vault_id = secrets.token_hex(16)
             store = new_store(home, vault_id, passphrase)
             kek = crypto.new_key()
