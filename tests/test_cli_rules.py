@@ -201,6 +201,8 @@ _REST: dict[tuple[str, ...], tuple[str, ...]] = {
     ("hold",): ("--until", "2026-06-01", "--reason", "r"),
     ("release",): (),
     ("checklist",): (),
+    ("export", "photos"): ("--to", "FOLDER"),
+    ("wizard",): ("--no-browser",),
 }
 
 
@@ -210,7 +212,7 @@ def test_every_command_with_case_knows_an_unknown_case(case_id: str, tmp_path: P
     source.write_bytes(b"keep me")
     before = items()
     for path, rest in _REST.items():
-        args = [str(source) if arg == "FILE" else arg for arg in rest]
+        args = [{"FILE": str(source), "FOLDER": str(tmp_path)}.get(arg, arg) for arg in rest]
         result = run(*path, "--case", "nope00", *args, now=START, code=3)
         assert "nope00" in one_line(result), path
     assert items() == before

@@ -166,6 +166,7 @@ ENGLISH_IN_HELP = (
     "Show this message and exit.",
     "[required]",
     " TEXT",
+    "INTEGER",
     "YYYY-MM-DD",
     "PATHS",
     "Example:",

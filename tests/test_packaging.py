@@ -24,6 +24,12 @@ def test_wheel_ships_policy_and_catalogs(tmp_path: Path) -> None:
     assert "retention_agent/policies/hjem-til-os.toml" in names
     for language in ("da", "en"):
         assert f"retention_agent/locale/{language}/LC_MESSAGES/retention.po" in names
+    for page in (
+        "wizard/templates/step2.html",
+        "wizard/static/wizard.css",
+        "wizard/static/wizard.js",
+    ):
+        assert f"retention_agent/{page}" in names  # the wizard's pages and their style
     shipped = zipfile.ZipFile(wheel).read("retention_agent/policies/hjem-til-os.toml")
     assert shipped == (ROOT / "policies" / "hjem-til-os.toml").read_bytes()
     assert not any(name.startswith(("tests/", "tools/", "benchmarks/")) for name in names)

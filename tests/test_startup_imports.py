@@ -14,7 +14,10 @@ import pytest
 from tests.conftest import TEST_PASSPHRASE
 from tests.support.processes import python_module
 
-HEAVY = ("watchdog", "plyer", "PIL", "fpdf", "imagehash", "numpy", "scipy", "pywt", "pypdf")
+HEAVY = (
+    *("watchdog", "plyer", "PIL", "fpdf", "imagehash", "numpy", "scipy", "pywt", "pypdf"),
+    *("flask", "werkzeug", "jinja2", "av", "pillow_heif"),
+)
 
 
 def _env() -> dict[str, str]:

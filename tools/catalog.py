@@ -3,9 +3,10 @@
     python -m tools.catalog update   # add new msgids (English pre-filled, Danish empty)
     python -m tools.catalog check    # list what is missing; exit 1 if anything is
 
-Messages come from two places: ``_()``, ``N_()`` and ``ngettext()`` calls in the code
-(Babel's extractor), and the help texts of the click commands (walked at run time,
-because click takes them from docstrings and ``help=`` arguments).
+Messages come from two places: ``_()``, ``N_()`` and ``ngettext()`` calls in the code and
+in the wizard's templates (Babel's Python and Jinja2 extractors), and the help texts of
+the click commands (walked at run time, because click takes them from docstrings and
+``help=`` arguments).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ def po_path(language: str) -> Path:
 
 
 def code_messages() -> Iterator[str | tuple[str, ...]]:
+    # The wizard's Jinja2 templates call the same _() and ngettext() as the code.
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     for _file, _line, message, _comments, _context in extract_from_dir(
-        PACKAGE, method_map=[("**.py", "python")], keywords=KEYWORDS
+        PACKAGE, method_map=method_map, keywords=KEYWORDS
     ):
         yield message
 

@@ -40,6 +40,8 @@ COMMANDS = {
     "hold": "retention_cmds:hold",
     "release": "retention_cmds:release",
     "checklist": "retention_cmds:checklist",
+    "export": "export_cmd:export",
+    "wizard": "wizard_cmd:wizard",
     "scan": "scan_cmd:scan_command",
     "passphrase": "key_cmds:passphrase",
     "demo": "demo_cmd:demo",

@@ -71,6 +71,7 @@ USAGE_WORDS = (
     N_("ITEMS..."),
     N_("[PLACE]..."),
     N_("TEXT"),
+    N_("INTEGER"),
     N_("PATH"),
     N_("YYYY-MM-DD"),
 )
@@ -118,6 +119,7 @@ def option(*names: str, **kwargs: Any) -> Callable[[F], F]:
 def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value:
         i18n.set_language(value)  # type: ignore[arg-type]
+        ctx.meta["lang"] = value  # commands that keep their own default can see it was given
 
 
 def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

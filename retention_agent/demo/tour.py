@@ -132,7 +132,27 @@ def play(tour: Tour) -> None:
     tour.run("apply")
     tour.heading(_("The photos are offered to the child's family first (R2b)"))
     tour.run("plan", "--case", b)
+    tour.today = dt.date(2027, 2, 22)
+    tour.heading(
+        _("The family wants them: clean copies, without place or camera data, in zip files")
+    )
+    outbox = tour.inbox / "til-familien"
+    outbox.mkdir()
+    tour.run(
+        "export",
+        "photos",
+        "--case",
+        b,
+        "--to",
+        str(outbox),
+        "--zip",
+        "--family-consent",
+        "yes",
+        "--child-consent",
+        "yes",
+    )
     tour.today = dt.date(2027, 2, 24)
+    tour.heading(_("The photos have been sent: photos and contact details go (R2b)"))
     tour.run("case", "export-done", "--case", b)
     tour.run("apply")
     tour.heading(_("Outside the vault: the checklist for case B"))
