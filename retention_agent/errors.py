@@ -12,6 +12,7 @@ from enum import IntEnum
 from typing import Any, ClassVar
 
 from retention_agent.i18n import N_, _, format_date
+from retention_agent.names import shown
 
 
 class ExitCode(IntEnum):
@@ -52,11 +53,15 @@ class Phrase(str):
 
 
 def _shown(value: Any) -> Any:
-    """Dates the reader's way ("1. marts 2027"), phrases in the reader's language."""
+    """Dates the reader's way ("1. marts 2027"), phrases in the reader's language, and any
+    other text (it may be a file name the user typed) shown safely: never able to fake a
+    line or steer the terminal (``names.shown``)."""
     if isinstance(value, dt.date):
         return format_date(value)
     if isinstance(value, Phrase):
         return _(value)
+    if isinstance(value, str):
+        return shown(value)
     return value
 
 
@@ -386,6 +391,20 @@ class PathVanished(RetentionError):
 class FolderNotFile(RetentionError):
     message = N_("A folder was found where a file was expected. Nothing was changed.")
     exit_code = ExitCode.INPUT
+
+
+class OsRefused(RetentionError):
+    message = N_("The operating system refused a file operation (error {code}).")
+    exit_code = ExitCode.FAILURE
+
+
+class Unexpected(RetentionError):
+    message = N_(
+        "An unexpected problem stopped the command (a fault in retention-agent). What was "
+        "already done is kept. Run the command again with --debug and send what it prints "
+        "to the developers: it contains no names."
+    )
+    exit_code = ExitCode.FAILURE
 
 
 def from_os_error(error: OSError) -> RetentionError | None:

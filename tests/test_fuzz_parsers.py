@@ -27,6 +27,7 @@ from retention_agent.policy.errors import PolicyError
 from retention_agent.policy.loader import default_policy_text, load_policy_text
 from retention_agent.scan import cloud_clients, matchpaper
 from retention_agent.vault import crypto, keyfile, perceptual
+from retention_agent.vault.keyfile import KeyFileForeign
 from retention_agent.vault.keystore import KeyFileCorrupt, PassphraseSource, WrongPassphrase
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
@@ -152,7 +153,7 @@ def test_key_file(data: bytes, tmp_path_factory: pytest.TempPathFactory) -> None
     folder = tmp_path_factory.mktemp("kf")
     (folder / "kek.key").write_bytes(data)
     store = keyfile.KeyFileStore(folder / "kek.key", VAULT_ID, PASSPHRASE)
-    with contextlib.suppress(KeyFileCorrupt, WrongPassphrase):
+    with contextlib.suppress(KeyFileCorrupt, KeyFileForeign, WrongPassphrase):
         store.epochs_present(range(5))
 
 

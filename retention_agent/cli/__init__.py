@@ -17,7 +17,8 @@ import click
 
 from retention_agent import i18n
 from retention_agent.cli.common import TranslatedGroup, root_options
-from retention_agent.errors import ExitCode, RetentionError, from_os_error
+from retention_agent.cli.debugging import redacted_traceback
+from retention_agent.errors import ExitCode, OsRefused, RetentionError, Unexpected, from_os_error
 from retention_agent.i18n import _
 from retention_agent.vault import index
 
@@ -43,6 +44,7 @@ COMMANDS = {
     "export": "export_cmd:export",
     "wizard": "wizard_cmd:wizard",
     "scan": "scan_cmd:scan_command",
+    "verify": "verify_cmd:verify_command",
     "passphrase": "key_cmds:passphrase",
     "demo": "demo_cmd:demo",
 }
@@ -107,35 +109,33 @@ class RetentionGroup(TranslatedGroup):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except RetentionError as error:
-            if ctx.meta.get("debug"):
-                raise
-            click.echo(_("Error: {message}").format(message=error.user_text()), err=True)
-            ctx.exit(error.exit_code)
-        except sqlite3.DatabaseError as raw:
-            if ctx.meta.get("debug"):
-                raise
-            translated = index.translate(raw)
-            click.echo(_("Error: {message}").format(message=translated.user_text()), err=True)
-            ctx.exit(translated.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except BrokenPipeError:
             # The reader went away (`retention status | head -1`): end quietly, as other
             # Unix tools do, without a second error when Python flushes stdout at exit.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(ExitCode.BROKEN_PIPE)
-        except OSError as error:
+        except Exception as error:
+            known = _known(error)
             if ctx.meta.get("debug"):
-                raise
-            known = from_os_error(error)
-            if known is not None:
+                click.echo(redacted_traceback(error), err=True, nl=False)
+            else:
                 click.echo(_("Error: {message}").format(message=known.user_text()), err=True)
-                ctx.exit(known.exit_code)
-            # Never echo the OS message: it carries the path, which may name the child.
-            message = _("the operating system refused a file operation (error {code}).")
-            click.echo(
-                _("Error: {message}").format(message=message.format(code=error.errno)), err=True
-            )
-            ctx.exit(ExitCode.FAILURE)
+            ctx.exit(known.exit_code)
+        return None
+
+
+def _known(error: Exception) -> RetentionError:
+    """The error a person sees: ours as it is, SQLite's and the OS's by their codes
+    (their own messages carry paths, which may name the child), anything else as a bug."""
+    if isinstance(error, RetentionError):
+        return error
+    if isinstance(error, sqlite3.DatabaseError):
+        return index.translate(error)
+    if isinstance(error, OSError):
+        return from_os_error(error) or OsRefused(code=error.errno)
+    return Unexpected()
 
 
 @click.group(cls=RetentionGroup, context_settings={"help_option_names": ["-h", "--help"]})

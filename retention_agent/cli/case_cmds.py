@@ -32,6 +32,7 @@ from retention_agent.lifecycle import (
     record_end,
     record_export_outcome,
 )
+from retention_agent.names import json_fields, shown
 from retention_agent.policy.engine import RESUME_VIA_CONTACT_PERSON
 from retention_agent.policy.facts import Initiator
 from retention_agent.policy.loader import default_policy
@@ -116,7 +117,11 @@ def case_list(as_json: bool) -> None:
     if as_json:
         emit_json(
             [
-                {"id": record.id, "alias": record.alias, "start": record.start.isoformat()}
+                {
+                    "id": record.id,
+                    **json_fields("alias", record.alias),
+                    "start": record.start.isoformat(),
+                }
                 for record in cases
             ]
         )
@@ -124,7 +129,7 @@ def case_list(as_json: bool) -> None:
     if not cases:
         click.echo(_("No cases yet. Start one with 'retention case new'."))
     for record in cases:
-        click.echo(f"{record.id}  {format_date(record.start)}  {record.alias or '—'}")
+        click.echo(f"{record.id}  {format_date(record.start)}  {shown(record.alias or '—')}")
 
 
 @case.command("continue")

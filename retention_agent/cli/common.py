@@ -184,7 +184,10 @@ def json_option(command: F) -> F:
 
 
 def emit_json(value: object) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    # Names that are not UTF-8 carry their exact bytes in fields of their own
+    # (names.json_fields); any stray undecodable character becomes U+FFFD here.
+    click.echo(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
 
 def parse_date(value: str) -> dt.date:

@@ -23,6 +23,7 @@ from retention_agent.cli.texts import kind_count
 from retention_agent.errors import ExitCode
 from retention_agent.i18n import N_, _, ngettext
 from retention_agent.lifecycle import IMPORT_PLACES, checklist_places
+from retention_agent.names import shown
 from retention_agent.vault import interrupts
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def import_command(
 
 
 def _report(result: ImportedExport, keep_original: bool) -> None:
-    click.echo(f"'{result.path}': {_describe(result)}")
+    click.echo(f"'{shown(str(result.path))}': {_describe(result)}")
     added = ", ".join(kind_count(kind, count) for kind, count in sorted(result.added.items()))
     click.echo("  " + _("Added: {items}.").format(items=added or _("nothing new")))
     if result.skipped:

@@ -23,12 +23,14 @@ from retention_agent.cli.texts import backups_text, finality_text, kind_label
 from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
 from retention_agent.formats.vcard import RELATIONS, Contact
 from retention_agent.i18n import _, format_date, format_size, ngettext
+from retention_agent.names import json_fields, shown
 from retention_agent.paths import vault_home
 from retention_agent.scan import sync_warnings
 from retention_agent.vault import catalog, copies, finality, interrupts, originals, sources
 from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import Batch, Ingested
+from retention_agent.vault.records import ItemRecord
 from retention_agent.vault.vault import Vault
 
 
@@ -54,7 +56,7 @@ def init(allow_synced: bool) -> None:
     if not allow_synced:
         sync_warnings.refuse_synced_vault(vault_home())
     with create_vault(now()) as vault:
-        click.echo(_("Vault created in {path}.").format(path=vault.home))
+        click.echo(_("Vault created in {path}.").format(path=shown(str(vault.home))))
         click.echo(_("The key is kept in: {backend}.").format(backend=vault.store.describe()))
         click.echo(finality_text(finality.assess(vault.home, vault.store.kind)))
         click.echo(backups_text())
@@ -175,13 +177,16 @@ def _report_added(
         if part.skipped:
             click.echo(
                 _("'{name}': already in the vault as item {item}; not added again.").format(
-                    name=path, item=part.duplicate_of
+                    name=shown(str(path)), item=part.duplicate_of
                 )
             )
         else:
             click.echo(
                 _("'{name}': added as item {item} ({kind}, {size}).").format(
-                    name=path, item=part.item_id, kind=kind_label(kind), size=format_size(part.size)
+                    name=shown(str(path)),
+                    item=part.item_id,
+                    kind=kind_label(kind),
+                    size=format_size(part.size),
                 )
             )
         if part.item_id in unread:
@@ -319,10 +324,11 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
                     "id": item.id,
                     "case": item.case_id,
                     "kind": item.kind,
-                    "name": item.name,
+                    **json_fields("name", item.name),
                     "size": item.size,
                     "added": item.added.isoformat(),
                     "origin": item.origin,
+                    "damaged": item.damaged,
                 }
                 for item in items
             ]
@@ -334,7 +340,7 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
     for item in items:
         click.echo(
             f"{item.id}  {item.case_id}  {kind_label(item.kind):<14} "
-            f"{format_size(item.size):>10}  {format_date(item.added, 'short')}  {item.name}"
+            f"{format_size(item.size):>10}  {format_date(item.added, 'short')}  {_shown_name(item)}"
             + _origin_text(item.origin)
         )
 
@@ -348,6 +354,14 @@ def _origin_text(origin: dict[str, Any] | None) -> str:
         source=labels.get(origin.get("format", ""), origin.get("format", "")),
         file=origin.get("source", ""),
     )
+
+
+def _shown_name(item: ItemRecord) -> str:
+    if item.damaged:
+        return _("[damaged: 'retention verify' says more]") + (
+            f" {shown(item.name)}" if item.name else ""
+        )
+    return shown(item.name)
 
 
 @click.command("open", cls=TranslatedCommand)
@@ -375,7 +389,7 @@ def open_item(item_id: str, folder: Path) -> None:
     with open_vault() as vault:
         target = catalog.export_item(vault, item_id, folder)
         copies.track_open(vault, catalog.get_item(vault, item_id), target, moment)
-    click.echo(_("Decrypted to {path}.").format(path=target))
+    click.echo(_("Decrypted to {path}.").format(path=shown(str(target))))
     warning = sync_warnings.check(target, "open")
     if warning is not None:
         click.echo(warning, err=True)

@@ -41,7 +41,7 @@ from retention_agent.enforce import (
     pending,
     remove_items,
 )
-from retention_agent.errors import ExitCode, ReceiptsBroken
+from retention_agent.errors import ExitCode, ReceiptsBroken, RetentionError
 from retention_agent.i18n import N_, _, format_date, format_size, ngettext
 from retention_agent.lifecycle import (
     ALL_PLACES,
@@ -52,9 +52,10 @@ from retention_agent.lifecycle import (
     place_hold,
     release_hold,
 )
+from retention_agent.names import shown
 from retention_agent.policy.model import KINDS
 from retention_agent.scan.summary import copies_outside, leftovers
-from retention_agent.vault import catalog
+from retention_agent.vault import catalog, rows
 from retention_agent.vault import receipts as receipt_log
 from retention_agent.vault.cases import get_case, list_cases, require_case
 from retention_agent.vault.deletion import DAMAGED_JOURNAL
@@ -98,7 +99,7 @@ def plan(case_id: str | None, as_json: bool) -> None:
         )
         return
     for case, decisions in timelines:
-        click.echo(_("Case {case} – {alias}").format(case=case.id, alias=case.alias or "—"))
+        click.echo(_("Case {case} – {alias}").format(case=case.id, alias=shown(case.alias or "—")))
         if not decisions:
             click.echo("  " + _("Nothing more is planned."))
         for decision in decisions:
@@ -179,19 +180,42 @@ def apply(dry_run: bool, as_json: bool) -> None:
 
 
 @click.command(cls=TranslatedCommand)
+@option(
+    "--print",
+    "print_anchor",
+    is_flag=True,
+    help="Print a short code for the latest receipt, to give your contact person.",
+)
+@option("--check", "check_code", metavar="CODE", help="Check a code printed earlier by --print.")
 @json_option
 @common_options
-def receipts(as_json: bool) -> None:
+def receipts(as_json: bool, print_anchor: bool, check_code: str | None) -> None:
     """Show the deletion receipts, oldest first, and check that the log is intact.
+
+    With --print: a short code for the latest receipt, with the date. Give it to your
+    Red Barnet contact person (or write it down elsewhere): 'retention receipts --check
+    CODE' shows later whether any receipt up to that one was changed or removed.
 
     \b
     Example:
         retention receipts
+        retention receipts --print
+        retention receipts --check 12-K7QF-2MZD-9XWA-3TPH
     """
     with open_vault(read_only=True) as vault:
         log = receipt_log.all_receipts(vault.db)
         broken = receipt_log.first_broken(vault.db)
-    if as_json:
+        if broken is None and (
+            rows.VAULT_SCOPE in vault.damage.scopes or vault.damage.rows.get("receipts")
+        ):
+            broken = 1  # rows were removed or changed: nothing in the log can be trusted
+        matches = receipt_log.check_anchor(vault.db, check_code) if check_code else None
+    if check_code is not None:
+        _report_check(check_code, bool(matches))
+        return
+    if print_anchor:
+        _print_anchor(log)
+    elif as_json:
         emit_json({"receipts": [receipt_json(r) for r in log], "intact": broken is None})
     else:
         if not log:
@@ -202,6 +226,41 @@ def receipts(as_json: bool) -> None:
         error = ReceiptsBroken(seq=broken)
         click.echo(_("Error: {message}").format(message=error.user_text()), err=True)
         click.get_current_context().exit(ExitCode.INTEGRITY)
+
+
+def _print_anchor(log: list[receipt_log.Receipt]) -> None:
+    if not log:
+        click.echo(_("No receipts yet: nothing has been deleted."))
+        return
+    last = log[-1]
+    click.echo(
+        _("Receipts 1–{seq}, the latest of {date}. Code: {code}").format(
+            seq=last.seq,
+            date=format_date(dt.date.fromisoformat(last.body["date"])),
+            code=receipt_log.anchor(last),
+        )
+    )
+
+
+def _report_check(code: str, matches: bool) -> None:
+    if receipt_log.parse_anchor(code) is None:
+        raise BadAnchor(code=code)
+    if matches:
+        click.echo(_("The code matches: no receipt up to that one was changed or removed."))
+        return
+    click.echo(
+        _("The code does not match: receipts were changed or removed since it was printed."),
+        err=True,
+    )
+    click.get_current_context().exit(ExitCode.INTEGRITY)
+
+
+class BadAnchor(RetentionError):
+    message = N_(
+        "'{code}' is not a receipt code; it looks like 12-K7QF-2MZD-9XWA-3TPH "
+        "('retention receipts --print' shows it)."
+    )
+    exit_code = ExitCode.INPUT
 
 
 def receipt_json(receipt: receipt_log.Receipt) -> dict[str, object]:
@@ -261,7 +320,7 @@ def remove(item_ids: tuple[str, ...], assume_yes: bool, as_json: bool) -> None:
     for item in items:  # the family's own terminal: the names help them check
         click.echo(
             _("{item}: {kind} in case {case}, {name}").format(
-                item=item.id, kind=kind_label(item.kind), case=item.case_id, name=item.name
+                item=item.id, kind=kind_label(item.kind), case=item.case_id, name=shown(item.name)
             ),
             err=True,
         )

@@ -20,6 +20,7 @@ from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import kind_label
 from retention_agent.i18n import N_, _, ngettext
 from retention_agent.lifecycle import expire_tombstones
+from retention_agent.names import shown
 from retention_agent.scan.cloud import SyncedFolder, synced_folder_of, synced_folders
 from retention_agent.scan.leftovers import Found, ScanResult, scan
 from retention_agent.scan.removal import Removal, remove
@@ -119,12 +120,14 @@ def _describe(found: Found, folders: list[SyncedFolder]) -> str:
     synced = synced_folder_of(found.path, folders=folders)
     if synced is not None:
         parts.append(_("in a folder synced to {service}").format(service=synced.service))
-    return f"  {found.path} — {', '.join(parts)}"
+    return f"  {shown(str(found.path))} — {', '.join(parts)}"
 
 
 def _render(result: ScanResult, removals: list[Removal], folders: list[SyncedFolder]) -> None:
     click.echo(
-        _("Looked in: {places}").format(places=", ".join(str(p.path) for p in result.places) or "—")
+        _("Looked in: {places}").format(
+            places=", ".join(shown(str(p.path)) for p in result.places) or "—"
+        )
     )
     sections = (
         (result.tracked, _("Copies the program left outside the vault:")),
@@ -157,7 +160,7 @@ def _render(result: ScanResult, removals: list[Removal], folders: list[SyncedFol
 
 
 def _removal_line(removal: Removal) -> str:
-    path, outcome = removal.found.path, removal.outcome
+    path, outcome = shown(str(removal.found.path)), removal.outcome
     if outcome.method is None:
         return _(_KEPT[outcome.kept or originals.Kept.FAILED]).format(path=path)
     line = _("Removed: {path} — {how}.").format(path=path, how=_(_METHODS[outcome.method]))

@@ -19,10 +19,13 @@ def passphrase_source() -> PassphraseSource:
     return PassphraseSource.from_terminal(_prompt)
 
 
-def open_vault(*, read_only: bool = False) -> Vault:
+def open_vault(*, read_only: bool = False, untouched: bool = False) -> Vault:
     """The vault; ``read_only`` for commands that only look: they never wait behind a
-    command that is writing and work on a read-only disk (see ``Vault.open``)."""
-    return Vault.open(vault_home(), passphrase_source(), read_only=read_only)
+    command that is writing and work on a read-only disk; ``untouched`` to see it exactly
+    as it is, nothing repaired (see ``Vault.open``)."""
+    return Vault.open(
+        vault_home(), passphrase_source(), read_only=read_only or untouched, untouched=untouched
+    )
 
 
 def create_vault(now: dt.datetime) -> Vault:

@@ -21,6 +21,7 @@ from retention_agent.cli.leftover_texts import (
     synced_json,
     tombstone_line,
 )
+from retention_agent.cli.problems import problem_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import (
     action_label,
@@ -29,11 +30,11 @@ from retention_agent.cli.texts import (
     kind_count,
     kinds_label,
     phase_label,
-    problem_label,
     relative_days,
     rule_label,
 )
 from retention_agent.i18n import _, current_language, format_date
+from retention_agent.names import json_fields, shown
 from retention_agent.policy.engine import RESUME_VIA_CONTACT_PERSON
 from retention_agent.report import CaseStatus, Status, build_status
 
@@ -83,7 +84,7 @@ def _case_json(case: CaseStatus, today: dt.date) -> dict[str, object]:
     facts, assessment = case.facts, case.assessment
     return {
         "id": case.case.id,
-        "alias": case.case.alias,
+        **json_fields("alias", case.case.alias),
         "start": case.case.start.isoformat(),
         "year_end": assessment.year_end.isoformat(),
         "days_left": case.days_left,
@@ -123,8 +124,8 @@ def render(report: Status) -> None:
     if not report.backups_excluded:
         click.echo(
             _(
-                "Warning: the markers that keep the vault out of backups are missing; "
-                "a backup would keep deleted data readable. Run 'retention verify'."
+                "Warning: the markers that keep the vault out of backups are missing "
+                "(the disk is read-only), so a backup program may copy it."
             )
         )
     click.echo(
@@ -143,10 +144,8 @@ def render(report: Status) -> None:
     click.echo("")
     if not report.problems:
         click.echo(_("Problems: none."))
-    for item, code in report.problems:
-        click.echo(
-            _("Problem: item {item}: {problem}").format(item=item, problem=problem_label(code))
-        )
+    for subject, code in report.problems:
+        click.echo(_("Problem: {problem}").format(problem=problem_line(subject, code)))
 
 
 def _render_case(case: CaseStatus, today: dt.date) -> None:
@@ -154,7 +153,9 @@ def _render_case(case: CaseStatus, today: dt.date) -> None:
     facts, assessment = case.facts, case.assessment
     line = _line
     click.echo("")
-    click.echo(_("Case {case} – {alias}").format(case=case.case.id, alias=case.case.alias or "—"))
+    click.echo(
+        _("Case {case} – {alias}").format(case=case.case.id, alias=shown(case.case.alias or "—"))
+    )
     line(_("Match date: {date}").format(date=format_date(case.case.start)))
     if not _has_ended(case, today):
         year_end = (

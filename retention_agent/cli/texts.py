@@ -54,16 +54,6 @@ def rule_label(rule: RuleId | None) -> str:
     return rule if rule is not None else _("your decision")
 
 
-_PROBLEMS = {
-    "blob_missing": N_("its encrypted file is missing"),
-    "blob_truncated": N_("its encrypted file is cut short"),
-}
-
-
-def problem_label(code: str) -> str:
-    return _(_PROBLEMS[code])
-
-
 def relative_days(days: int) -> str:
     """``in 94 days`` / ``today`` / ``3 days ago``."""
     if days == 0:

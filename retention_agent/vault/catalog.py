@@ -33,7 +33,7 @@ def list_items(
         query += " AND kind = ?"
         params.append(kind)
     rows = vault.db.execute(query + " ORDER BY added, rowid", params).fetchall()
-    return [_record(vault, row) for row in rows]
+    return [_record(vault, row, strict=False) for row in rows]
 
 
 def get_item(vault: Vault, item_id: str) -> ItemRecord:
@@ -114,12 +114,32 @@ def read_item(vault: Vault, item_id: str) -> bytes:
     return b"".join(decrypted_chunks(vault, item_id))
 
 
+# Most file systems allow 255 bytes per name (ext4, APFS, NTFS in UTF-16 units).
+MAX_NAME_BYTES = 255
+
+
 def safe_name(name: str, *, fallback: str) -> str:
-    """The last path component of ``name`` (either separator), if it is a usable name."""
+    """The last path component of ``name`` (either separator), if it is a usable name,
+    shortened to fit the platform's limit (keeping its extension)."""
     candidate = PurePath(name.replace("\\", "/")).name
-    if candidate in ("", ".", "..") or candidate.startswith("."):
+    if candidate in ("", ".", "..") or candidate.startswith(".") or "\0" in candidate:
         return fallback
-    return candidate
+    return _shortened(candidate)
+
+
+def _shortened(name: str) -> str:
+    def size(text: str) -> int:
+        return len(text.encode("utf-8", "surrogateescape"))
+
+    if size(name) <= MAX_NAME_BYTES:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or size(suffix) > 16:
+        stem, suffix = name, ""
+    tail = f"…{dot}{suffix}" if suffix else "…"
+    while size(stem) + size(tail) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + tail
 
 
 def _row(vault: Vault, item_id: str) -> sqlite3.Row:
@@ -131,12 +151,18 @@ def _row(vault: Vault, item_id: str) -> sqlite3.Row:
     return row
 
 
-def _record(vault: Vault, row: sqlite3.Row) -> ItemRecord:
+def _record(vault: Vault, row: sqlite3.Row, *, strict: bool = True) -> ItemRecord:
+    """The item with its metadata; a damaged one raises IntegrityError, or with
+    ``strict=False`` (listings) is returned marked damaged, so the others still show."""
     key_id = item_key_id(row["id"])
+    unreadable = False
     try:
         meta = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, row["sealed"])
     except crypto.TamperedError:
-        raise IntegrityError(item=row["id"]) from None
+        if strict:
+            raise IntegrityError(item=row["id"]) from None
+        meta, unreadable = {"name": ""}, True
+    damaged = unreadable or row["id"] in vault.damage.items
     return ItemRecord(
         id=row["id"],
         case_id=row["case_id"],
@@ -150,4 +176,5 @@ def _record(vault: Vault, row: sqlite3.Row) -> ItemRecord:
         origin=meta.get("origin"),
         unreadable_cards=tuple(meta.get("unreadable_cards", ())),
         perceptual=meta.get("perceptual"),
+        damaged=damaged,
     )

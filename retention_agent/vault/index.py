@@ -17,6 +17,7 @@ the first command that opens the vault with its key (``migrate``).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,13 +128,11 @@ CREATE TABLE digests (
 ) STRICT;
 """
 
-# Version 1 had neither MACs nor sealed records: what turns it into version 2.
-MIGRATE_FROM_1 = (
-    *(
-        f"ALTER TABLE {table} ADD COLUMN mac BLOB NOT NULL DEFAULT x''"
-        for table in ("cases", "items", "holds", "journal", "checklist", "receipts")
-    ),
-    """CREATE TABLE sealed (
+# What version 2 added to version 1: the MAC column of each authenticated table, and two
+# tables. (A development build made ``sealed`` before the version changed: IF NOT EXISTS.)
+MAC_TABLES = ("cases", "items", "holds", "journal", "checklist", "receipts")
+MIGRATE_FROM_1_TABLES = (
+    """CREATE TABLE IF NOT EXISTS sealed (
     id INTEGER PRIMARY KEY,
     topic TEXT NOT NULL,
     case_id TEXT REFERENCES cases(id),
@@ -141,7 +140,7 @@ MIGRATE_FROM_1 = (
     sealed BLOB NOT NULL,
     mac BLOB NOT NULL DEFAULT x''
 ) STRICT""",
-    "CREATE TABLE digests (scope TEXT PRIMARY KEY, digest BLOB NOT NULL) STRICT",
+    "CREATE TABLE IF NOT EXISTS digests (scope TEXT PRIMARY KEY, digest BLOB NOT NULL) STRICT",
 )
 
 
@@ -205,8 +204,35 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def scrub(connection: sqlite3.Connection) -> None:
-    """Push deleted pages out of the WAL into the (secure-deleted) main file and empty it."""
+    """Push deleted pages out of the WAL into the (secure-deleted) main file and empty it.
+
+    Truncating the WAL frees its blocks without overwriting them, and its frames hold
+    copies of pages as they were, with rows since deleted: so once a checkpoint has
+    copied every frame into the database file and no reader is using the log (SQLite
+    then reads only the database file), the log is overwritten with zeros first. On a
+    disk that writes in place, nothing of a deleted row is left in freed blocks.
+    """
+    busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+    if busy == 0 and frames == copied:
+        database = connection.execute("PRAGMA database_list").fetchone()["file"]
+        if database:
+            _zero(Path(f"{database}-wal"))
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _zero(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return  # no log, or a read-only disk: nothing to scrub
+    try:
+        remaining = os.fstat(fd).st_size
+        zeros = bytes(min(remaining, 1 << 20))
+        while remaining > 0:
+            remaining -= os.write(fd, zeros[: min(remaining, len(zeros))])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def get_meta(connection: sqlite3.Connection, key: str) -> str | None:

@@ -20,8 +20,12 @@ def upgrade(vault: Vault) -> None:
     if vault.schema != "1":
         return
     with index.transaction(vault.db):
-        for statement in index.MIGRATE_FROM_1:
+        for statement in index.MIGRATE_FROM_1_TABLES:
             vault.db.execute(statement)
+        for table in (*index.MAC_TABLES, "sealed"):
+            columns = {row["name"] for row in vault.db.execute(f"PRAGMA table_info({table})")}
+            if "mac" not in columns:
+                vault.db.execute(f"ALTER TABLE {table} ADD COLUMN mac BLOB NOT NULL DEFAULT x''")
         vault.assume_undamaged()
         rows.reseal_all(vault, vault.row_key)
         index.set_meta(vault.db, "schema", index.SCHEMA_VERSION)

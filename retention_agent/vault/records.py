@@ -37,3 +37,6 @@ class ItemRecord:
     origin: dict[str, Any] | None = None  # the export an imported item came from
     unreadable_cards: tuple[int, ...] = ()  # of a .vcf read only in part
     perceptual: dict[str, str] | None = None  # photos: see ``perceptual``
+    # Its row or its sealed metadata failed authentication: the name is unknown (""),
+    # and the kind, size and date shown may not be true.
+    damaged: bool = False

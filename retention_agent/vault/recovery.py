@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from retention_agent.errors import IntegrityError
-from retention_agent.vault import crypto, deletion, files, index, originals, unlock
+from retention_agent.vault import backups, crypto, deletion, files, index, originals, unlock
 from retention_agent.vault.crypto import HEADER_SIZE
 from retention_agent.vault.ingest import item_key_id, settle_unverified
 from retention_agent.vault.vault import Vault
@@ -17,6 +17,8 @@ from retention_agent.vault.vault import Vault
 
 def recover(vault: Vault) -> None:
     _repair_keys(vault)
+    if not backups.excluded(vault.home):  # an older vault, or someone removed them
+        backups.exclude(vault.home)
     # A deletion cut short is finished first: its items must not come back.
     deletion.resume(vault)
     # Ciphertext of an ingest that never reached its rename.

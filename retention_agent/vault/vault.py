@@ -130,6 +130,7 @@ class Vault:
         *,
         store: KekStore | None = None,
         read_only: bool = False,
+        untouched: bool = False,
     ) -> Vault:
         """Open the vault, locked for this process, repairing what an interrupted command
         left behind.
@@ -138,6 +139,9 @@ class Vault:
         they never wait behind another command that is writing, and they work on a
         read-only disk. If the vault is free and writable they open it as usual (and
         repair it); otherwise they read the last committed state without the lock.
+
+        ``untouched`` (``retention verify``): read the vault exactly as it is, without the
+        lock and without repairing anything.
 
         A long-running process passes the ``store`` it got from an earlier open
         (``vault.store``), so a key file's passphrase is asked for and stretched once,
@@ -149,7 +153,7 @@ class Vault:
         if disk_read_only and not read_only:
             raise VaultReadOnly()
         lock: FileLock | None = None
-        if not disk_read_only:
+        if not (disk_read_only or untouched):
             lock = _try_lock(home) if read_only else _acquire_lock(home)
         if lock is None:
             return cls._open_reader(home, passphrase, store, immutable=disk_read_only)
