@@ -4,30 +4,32 @@ its receipt per case.
 
 ``retention apply`` and the background agent call :func:`apply_due`; ``--dry-run`` and
 ``retention plan`` call :func:`due_deletions` / the engine, which never change anything.
-``retention remove`` calls :func:`remove_items` for items added by mistake.
+The agent's schedule reads :func:`read_timelines`, which needs no key. ``retention
+remove`` calls :func:`remove_items` for items added by mistake.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from pathlib import Path
 
-from retention_agent.errors import CaseOnHold, UnknownCase, UnknownItem
+from retention_agent.errors import CaseOnHold, UnknownCase, UnknownItem, VaultNotInitialised
 from retention_agent.policy.assessment import CaseAssessment, Decision, due_now
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold, ItemFacts
 from retention_agent.policy.loader import load_policy_text
 from retention_agent.policy.model import KINDS, Kind, Policy
-from retention_agent.vault import sealed
+from retention_agent.vault import index
 from retention_agent.vault.cases import list_cases, policy_text
 from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
 from retention_agent.vault.records import CaseRecord
-from retention_agent.vault.vault import Vault
+from retention_agent.vault.vault import INDEX, Vault
 
 
 @cache
@@ -49,19 +51,20 @@ def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
-# The family closed a case they had continued: {"closed_on": ISO date, "offer_photos": bool}.
-CLOSED_TOPIC = "case-closed"
-
-
 def case_facts(vault: Vault, case_id: str) -> CaseFacts:
-    """The case's readable columns, and the family's closing of a continued case (a
-    sealed record: only a closed case has one to unwrap); nothing else is decrypted."""
+    """The readable columns only: no key is unwrapped, nothing decrypted."""
     row = vault.db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
     if row is None:
         raise UnknownCase(case=case_id)
+    return _facts(vault.db, row)
+
+
+def _facts(db: sqlite3.Connection, row: sqlite3.Row) -> CaseFacts:
+    case_id = row["id"]
+    columns = row.keys()  # a version 2 index read before its upgrade has no closing columns
     holds = tuple(
         Hold(placed_on=dt.date.fromisoformat(h["placed_on"]), until=_hold_end(h))
-        for h in vault.db.execute("SELECT * FROM holds WHERE case_id = ?", (case_id,))
+        for h in db.execute("SELECT * FROM holds WHERE case_id = ?", (case_id,))
     )
     return CaseFacts(
         id=case_id,
@@ -73,17 +76,9 @@ def case_facts(vault: Vault, case_id: str) -> CaseFacts:
         export_outcome=row["export_outcome"],
         export_outcome_on=_date(row["export_outcome_on"]),
         holds=holds,
-        **_closing(vault, case_id, row["decision"]),
+        closed_on=_date(row["closed_on"]) if "closed_on" in columns else None,
+        offer_on_close=row["offer_on_close"] != 0 if "offer_on_close" in columns else True,
     )
-
-
-def _closing(vault: Vault, case_id: str, decision: str | None) -> dict[str, Any]:
-    """``closed_on`` and ``offer_on_close`` of a continued case the family closed."""
-    records = sealed.find(vault, CLOSED_TOPIC, case_id=case_id) if decision == "continue" else []
-    if not records:
-        return {}
-    value = records[0].value
-    return {"closed_on": _date(value["closed_on"]), "offer_on_close": bool(value["offer_photos"])}
 
 
 def _hold_end(row: sqlite3.Row) -> dt.date:
@@ -97,7 +92,11 @@ def _hold_end(row: sqlite3.Row) -> dt.date:
 
 
 def item_facts(vault: Vault, case_id: str) -> tuple[ItemFacts, ...]:
-    rows = vault.db.execute(
+    return _items(vault.db, case_id)
+
+
+def _items(db: sqlite3.Connection, case_id: str) -> tuple[ItemFacts, ...]:
+    rows = db.execute(
         "SELECT id, kind, added FROM items WHERE case_id = ? AND state = 'live'", (case_id,)
     )
     return tuple(
@@ -132,39 +131,56 @@ class DueDeletion:
     kinds: tuple[Kind, ...]  # in ``KINDS`` order
 
 
-def due_deletions(vault: Vault, today: dt.date) -> list[DueDeletion]:
+def due_deletions(
+    vault: Vault, today: dt.date, only: Collection[str] | None = None
+) -> list[DueDeletion]:
     """What ``apply`` would delete today: per case, one entry for what the policy's rules
-    cause and one for what the family's own decision to close the case causes."""
+    cause and one for what the family's own decision to close the case causes; with
+    ``only``, just those of the given item ids that are due (the agent passes the ones
+    it has announced)."""
     due = []
     for case in list_cases(vault):
-        decisions = [d for d in due_now(assess(vault, case, today), today) if d.items]
-        by_rule = [d for d in decisions if d.rule is not None]
-        by_family = [d for d in decisions if d.rule is None]
-        for chosen, reason in ((by_rule, None), (by_family, CLOSED_BY_FAMILY)):
-            if chosen:
-                due.append(_due(case.id, policy_of(case), chosen, reason))
+        chosen = [
+            (d, tuple(i for i in d.items if only is None or i in only))
+            for d in due_now(assess(vault, case, today), today)
+        ]
+        chosen = [(d, ids) for d, ids in chosen if ids]
+        by_rule = [(d, ids) for d, ids in chosen if d.rule is not None]
+        by_family = [(d, ids) for d, ids in chosen if d.rule is None]
+        for part, reason in ((by_rule, None), (by_family, CLOSED_BY_FAMILY)):
+            if part:
+                due.append(_due(vault, case.id, policy_of(case), part, reason))
     return due
 
 
 def _due(
-    case_id: str, policy: Policy, decisions: list[Decision], reason: str | None
+    vault: Vault,
+    case_id: str,
+    policy: Policy,
+    chosen: list[tuple[Decision, tuple[str, ...]]],
+    reason: str | None,
 ) -> DueDeletion:
+    item_ids = tuple(dict.fromkeys(i for _d, ids in chosen for i in ids))
     request = DeletionRequest(
         case_id=case_id,
-        item_ids=tuple(dict.fromkeys(i for d in decisions for i in d.items)),
-        rules=tuple(sorted({d.rule for d in decisions if d.rule is not None})),
+        item_ids=item_ids,
+        rules=tuple(sorted({d.rule for d, _ids in chosen if d.rule is not None})),
         policy_id=policy.id,
         policy_version=policy.version,
         reason=reason,
     )
-    present = {kind for d in decisions for kind in d.kinds}
-    return DueDeletion(case_id, request, tuple(k for k in KINDS if k in present))
+    return DueDeletion(case_id, request, _kinds_of(vault, case_id, item_ids))
 
 
-def apply_due(vault: Vault, now: dt.datetime) -> list[Receipt]:
-    """Carry out every deletion due on ``now``; returns one receipt per entry of
-    :func:`due_deletions`."""
-    return [delete_items(vault, due.request, now) for due in due_deletions(vault, now.date())]
+def _kinds_of(vault: Vault, case_id: str, item_ids: tuple[str, ...]) -> tuple[Kind, ...]:
+    present = {item.kind for item in item_facts(vault, case_id) if item.id in item_ids}
+    return tuple(kind for kind in KINDS if kind in present)
+
+
+def apply_due(vault: Vault, now: dt.datetime, only: Collection[str] | None = None) -> list[Receipt]:
+    """Carry out every deletion due on ``now`` (of ``only`` those items, if given);
+    returns one receipt per entry of :func:`due_deletions`."""
+    return [delete_items(vault, due.request, now) for due in due_deletions(vault, now.date(), only)]
 
 
 def check_remove(vault: Vault, item_ids: Sequence[str], today: dt.date) -> dict[str, list[str]]:
@@ -203,3 +219,50 @@ def remove_items(vault: Vault, item_ids: Sequence[str], now: dt.datetime) -> lis
         )
         receipts.append(delete_items(vault, request, now))
     return receipts
+
+
+# --- The schedule without the key ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseTimeline:
+    """One case as the agent's schedule sees it: readable facts and the engine's answer."""
+
+    facts: CaseFacts
+    items: tuple[ItemFacts, ...]
+    policy: Policy
+    assessment: CaseAssessment
+
+
+def read_timelines(home: Path, today: dt.date) -> list[CaseTimeline]:
+    """Every case's timeline from the index's readable columns, without loading the key
+    or taking the vault lock (SQLite's WAL gives a consistent snapshot beside a writer):
+    the agent schedules and notifies while the key is unavailable."""
+    database = home / INDEX
+    if not database.is_file():
+        raise VaultNotInitialised()
+    try:
+        with closing(index.connect_reader(database, immutable=False)) as db:
+            if index.get_meta(db, "vault_id") is None:
+                raise VaultNotInitialised()
+            timelines = []
+            for row in db.execute("SELECT * FROM cases ORDER BY start, id").fetchall():
+                facts = _facts(db, row)
+                items = _items(db, row["id"])
+                policy = _policy_from_text(row["policy_text"])
+                timelines.append(
+                    CaseTimeline(facts, items, policy, evaluate(facts, items, policy, today))
+                )
+    except sqlite3.DatabaseError as error:
+        raise index.translate(error) from None
+    return timelines
+
+
+def accepts_new(timeline: CaseTimeline, kind: Kind, today: dt.date) -> bool:
+    """Whether an item of ``kind`` added to the case today would be kept for now: not if
+    the case is closed, nor if the kind is already due (it would be deleted at once)."""
+    if timeline.assessment.phase == "closed":
+        return False
+    probe = ItemFacts("new-item-probe", kind, today)
+    assessment = evaluate(timeline.facts, (*timeline.items, probe), timeline.policy, today)
+    return not any(probe.id in d.items for d in due_now(assessment, today))

@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     POLICY = 8
     INPUT = 9
     REFUSED = 10
+    AGENT_RUNNING = 11
     INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
     BROKEN_PIPE = 141  # 128 + SIGPIPE: the output's reader went away
 

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from retention_agent import errors
-from retention_agent.enforce import CLOSED_TOPIC, case_facts, policy_for
+from retention_agent.enforce import case_facts, policy_for
 from retention_agent.errors import Phrase
 from retention_agent.i18n import N_
 from retention_agent.policy.duration import Duration
@@ -145,12 +145,9 @@ def check_close(vault: Vault, case_id: str, today: dt.date) -> None:
 def record_close(vault: Vault, case_id: str, today: dt.date, offer_photos: bool) -> None:
     """The family stops keeping the data of a case they continued privately after the
     year: everything left is then due (photos and contacts after the photo offer, unless
-    ``offer_photos`` is False). Their own decision, not a rule of the policy; kept as a
-    sealed record of the case (authenticated like its other rows)."""
+    ``offer_photos`` is False). Their own decision, not a rule of the policy."""
     check_close(vault, case_id, today)
-    value = {"closed_on": today.isoformat(), "offer_photos": offer_photos}
-    moment = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
-    sealed.add(vault, CLOSED_TOPIC, value, moment, case_id=case_id)
+    _update(vault, case_id, closed_on=today.isoformat(), offer_on_close=int(offer_photos))
 
 
 def record_export_outcome(
@@ -284,7 +281,7 @@ def _refuse_if_decided(facts: CaseFacts) -> None:
         raise errors.DecisionAlreadyRecorded(case=facts.id, decision=decision)
 
 
-def _update(vault: Vault, case_id: str, **columns: str) -> None:
+def _update(vault: Vault, case_id: str, **columns: str | int) -> None:
     # Column names come from this module's own keyword arguments, never from input.
     with vault.transaction():
         rows.update(vault, "cases", "id = ?", (case_id,), columns)

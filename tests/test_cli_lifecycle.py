@@ -173,6 +173,8 @@ def test_demo_plays_a_whole_year(tmp_path: Path) -> None:
         "receipts",
         "Demo finished",
         "Alias or file names found in the vault's files: no",
+        "The agent took it into the vault and removed the original.",
+        "Notification: Case ",
         "Exported 2 photos to ",  # R2b: the export before the photos are deleted
         "Checked: every file reads back as written, with no location or camera data.",
     ):

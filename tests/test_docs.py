@@ -18,5 +18,5 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = next(line for line in ci.splitlines() if "pytest" in line).strip()
-    assert command in readme
+    assert f"```sh\n{command}\n```" in readme
     assert "retention demo" in readme

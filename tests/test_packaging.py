@@ -1,5 +1,6 @@
-"""An installed ``retention`` must find its policy and both catalogs: they ship in the
-wheel (the policy through the ``retention_agent/policies`` link to ``policies/``)."""
+"""An installed ``retention`` must find its policy, both catalogs and the login item
+templates: they ship in the wheel (the policy through the ``retention_agent/policies``
+link to ``policies/``, the templates through ``desktop/templates``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ def test_wheel_ships_policy_and_catalogs(tmp_path: Path) -> None:
     assert "retention_agent/policies/hjem-til-os.toml" in names
     for language in ("da", "en"):
         assert f"retention_agent/locale/{language}/LC_MESSAGES/retention.po" in names
+    for template in (
+        "retention-agent.desktop",
+        "dk.redbarnet.retention-agent.plist",
+        "retention-agent.vbs",
+    ):
+        shipped_template = zipfile.ZipFile(wheel).read(
+            f"retention_agent/desktop/templates/{template}"
+        )
+        assert shipped_template == (ROOT / "packaging" / "autostart" / template).read_bytes()
     for page in (
         "wizard/templates/step2.html",
         "wizard/static/wizard.css",

@@ -1,8 +1,8 @@
 """``retention status`` and ``retention --help`` must not import the heavy optional
-packages: file watching (watchdog), notifications (plyer), images (PIL, and imagehash with
-numpy, scipy and PyWavelets) and PDF (fpdf, pypdf) are only for the commands that need
-them. Checked in a real child process with ``-X importtime``, whose report lists every
-module imported. No timing is asserted."""
+packages: file watching (watchdog), notifications (plyer), the tray (pystray, gi), images
+(PIL, and imagehash with numpy, scipy and PyWavelets) and PDF (fpdf, pypdf) are only for
+the commands that need them. Checked in a real child process with ``-X importtime``,
+whose report lists every module imported. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from tests.conftest import TEST_PASSPHRASE
 from tests.support.processes import python_module
 
 HEAVY = (
-    *("watchdog", "plyer", "PIL", "fpdf", "imagehash", "numpy", "scipy", "pywt", "pypdf"),
-    *("flask", "werkzeug", "jinja2", "av", "pillow_heif"),
+    *("watchdog", "plyer", "pystray", "gi", "PIL", "fpdf", "imagehash", "numpy", "scipy"),
+    *("pywt", "pypdf", "flask", "werkzeug", "jinja2", "av", "pillow_heif"),
 )
 
 

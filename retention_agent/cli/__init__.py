@@ -46,6 +46,7 @@ COMMANDS = {
     "scan": "scan_cmd:scan_command",
     "verify": "verify_cmd:verify_command",
     "passphrase": "key_cmds:passphrase",
+    "agent": "agent_cmds:agent",
     "demo": "demo_cmd:demo",
 }
 

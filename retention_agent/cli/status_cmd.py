@@ -6,6 +6,8 @@ import datetime as dt
 
 import click
 
+from retention_agent.agent import heartbeat
+from retention_agent.cli.agent_cmds import agent_line
 from retention_agent.cli.common import (
     TranslatedCommand,
     common_options,
@@ -35,6 +37,7 @@ from retention_agent.cli.texts import (
 )
 from retention_agent.i18n import _, current_language, format_date
 from retention_agent.names import json_fields, shown
+from retention_agent.paths import vault_home
 from retention_agent.policy.engine import RESUME_VIA_CONTACT_PERSON
 from retention_agent.report import CaseStatus, Status, build_status
 
@@ -58,10 +61,11 @@ def status(case_id: str | None, as_json: bool) -> None:
     """
     with open_vault(read_only=True) as vault:
         report = build_status(vault, now(), case_id)
+    agent = heartbeat.status(vault_home())
     if as_json:
-        emit_json(to_json(report))
+        emit_json(to_json(report) | {"agent": heartbeat.to_json(agent)})
     else:
-        render(report)
+        render(report, agent)
 
 
 def to_json(report: Status) -> dict[str, object]:
@@ -116,7 +120,7 @@ def _has_ended(case: CaseStatus, today: dt.date) -> bool:
     return case.assessment.ended is not None and case.assessment.ended <= today
 
 
-def render(report: Status) -> None:
+def render(report: Status, agent: heartbeat.AgentStatus) -> None:
     language = current_language()
     click.echo(_("Status on {date}").format(date=format_date(report.today)))
     click.echo(_("The key is kept in: {backend}.").format(backend=report.key_location))
@@ -128,6 +132,7 @@ def render(report: Status) -> None:
                 "(the disk is read-only), so a backup program may copy it."
             )
         )
+    click.echo(agent_line(agent))
     click.echo(
         _("Installed policy: {policy}, version {version} ({label}).").format(
             policy=report.installed_policy.id,

@@ -11,14 +11,15 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from retention_agent.demo import synthetic
+from retention_agent.demo.agent_step import show_agent
 from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import N_, Language, _, format_date
+from retention_agent.launch import retention_command
 
 DEMO_PASSPHRASE = "demo-only-passphrase"  # noqa: S105 - protects synthetic data only
 DEMO_START = dt.date(2026, 3, 1)
@@ -54,16 +55,9 @@ class Tour:
         """Run one ``retention`` command as its own process and echo it with its output."""
         shown = " ".join(_quote(arg) for arg in args)
         self.echo(f"$ RETENTION_NOW={self.today.isoformat()} retention {shown}")
-        env = dict(
-            os.environ,
-            RETENTION_HOME=str(self.home),
-            RETENTION_NOW=self.today.isoformat(),
-            RETENTION_PASSPHRASE=DEMO_PASSPHRASE,
-            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-        )
         result = subprocess.run(
-            [sys.executable, "-m", "retention_agent", *args, "--lang", self.language],
-            env=env,
+            retention_command(*args, "--lang", self.language),
+            env=self.env(),
             capture_output=True,
             text=True,
             check=False,
@@ -78,6 +72,16 @@ class Tour:
         if result.returncode != expect:
             raise DemoStepFailed(step=shown, code=result.returncode)
         return result.stdout
+
+    def env(self) -> dict[str, str]:
+        """The environment of every demo command: the demo vault, its day, its key file."""
+        return dict(
+            os.environ,
+            RETENTION_HOME=str(self.home),
+            RETENTION_NOW=self.today.isoformat(),
+            RETENTION_PASSPHRASE=DEMO_PASSPHRASE,
+            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        )
 
 
 def _quote(arg: str) -> str:
@@ -112,6 +116,7 @@ def play(tour: Tour) -> None:
     tour.today = dt.date(2027, 1, 30)
     tour.heading(_("30 days before the year ends: the status reminds you to decide"))
     tour.run("status")
+    show_agent(tour, a)
 
     tour.today = dt.date(2027, 2, 10)
     tour.heading(_("Family B has a concern and tells Red Barnet; a hold keeps everything (C2)"))

@@ -1,0 +1,125 @@
+"""The login item that starts ``retention agent run``, from the templates in
+``packaging/autostart/`` (shipped in the package as ``desktop/templates``):
+
+- Linux and other XDG desktops: ``$XDG_CONFIG_HOME/autostart/retention-agent.desktop``,
+  honoured by GNOME, KDE, XFCE, MATE, LXQt and Cinnamon alike. No systemd user unit:
+  many desktops never start ``graphical-session.target``.
+- macOS: a LaunchAgent, ``~/Library/LaunchAgents/dk.redbarnet.retention-agent.plist``.
+- Windows: ``retention-agent.vbs`` in the Startup folder, which runs the agent with its
+  window hidden (a console program started directly would show a console window).
+
+Each runs the installed ``retention`` (a frozen build's own executable) and never
+restarts it: a second agent exits at once with its own code, so nothing can loop.
+``RETENTION_HOME`` is written into the entry when it is set at install; a passphrase
+never is.
+"""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from retention_agent.launch import installed_command
+from retention_agent.paths import HOME_ENV
+
+DESKTOP_FILE = "retention-agent.desktop"
+PLIST_FILE = "dk.redbarnet.retention-agent.plist"
+VBS_FILE = "retention-agent.vbs"
+ARGS = ("agent", "run")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where this platform keeps login items, for the home and environment given."""
+
+    platform: str
+    user_home: Path
+    environ: Mapping[str, str]
+
+    @classmethod
+    def here(cls) -> Where:
+        return cls(sys.platform, Path.home(), os.environ)
+
+    @property
+    def entry(self) -> Path:
+        if self.platform == "darwin":
+            return self.user_home / "Library" / "LaunchAgents" / PLIST_FILE
+        if self.platform == "win32":
+            appdata = Path(self.environ.get("APPDATA") or self.user_home / "AppData" / "Roaming")
+            startup = appdata / "Microsoft" / "Windows" / "Start Menu" / "Programs" / "Startup"
+            return startup / VBS_FILE
+        config = self.environ.get("XDG_CONFIG_HOME") or str(self.user_home / ".config")
+        return Path(config) / "autostart" / DESKTOP_FILE
+
+
+def template(name: str) -> str:
+    source = resources.files("retention_agent.desktop") / "templates" / name
+    return source.read_text(encoding="utf-8")
+
+
+def render(where: Where, command: Sequence[str]) -> bytes:
+    """The entry's content for ``command`` (the program and its arguments)."""
+    home = where.environ.get(HOME_ENV)
+    if where.platform == "darwin":
+        plist = plistlib.loads(template(PLIST_FILE).encode())
+        plist["ProgramArguments"] = list(command)
+        plist["EnvironmentVariables"] = {HOME_ENV: home} if home else {}
+        return plistlib.dumps(plist)
+    if where.platform == "win32":
+        environment = (
+            f'shell.Environment("Process")("{HOME_ENV}") = {_vbs_string(home)}' if home else ""
+        )
+        text = template(VBS_FILE).replace("@ENVIRONMENT@", environment)
+        text = text.replace("@COMMAND@", _vbs_string(subprocess.list2cmdline(command)))
+        return text.encode("utf-8")
+    words = ["env", f"{HOME_ENV}={home}", *command] if home else list(command)
+    exec_line = " ".join(_desktop_quote(word) for word in words)
+    return template(DESKTOP_FILE).replace("@EXEC@", exec_line).encode("utf-8")
+
+
+def install(where: Where | None = None, command: Sequence[str] | None = None) -> Path:
+    """Write the login item (replacing an older one); returns its path."""
+    where = where or Where.here()
+    entry = where.entry
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    content = render(where, command or installed_command(*ARGS))
+    part = entry.with_name(entry.name + ".part")
+    part.write_bytes(content)
+    os.replace(part, entry)
+    return entry
+
+
+def uninstall(where: Where | None = None) -> Path | None:
+    """Remove the login item; returns its path, or None if there was none."""
+    entry = (where or Where.here()).entry
+    try:
+        entry.unlink()
+    except FileNotFoundError:
+        return None
+    return entry
+
+
+def installed(where: Where | None = None) -> bool:
+    return (where or Where.here()).entry.is_file()
+
+
+def _desktop_quote(word: str) -> str:
+    """One argument of a .desktop ``Exec`` key: quoted where the specification asks,
+    then escaped as a string value (backslashes doubled) and field codes as ``%%``."""
+    reserved = set(" \t\n\"'\\><~|&;$*?#()`")
+    if word and not reserved & set(word):
+        quoted = word
+    else:
+        inner = "".join("\\" + char if char in '"`$\\' else char for char in word)
+        quoted = f'"{inner}"'
+    return quoted.replace("\\", "\\\\").replace("%", "%%")
+
+
+def _vbs_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
