@@ -1,7 +1,7 @@
 # One command for every check: `make check` (ruff, mypy, pytest).
 PYTHON ?= .venv/bin/python
 
-.PHONY: check lint typecheck test venv
+.PHONY: check lint typecheck test venv deb
 
 check: lint typecheck test
 
@@ -17,3 +17,7 @@ typecheck:
 
 test:
 	$(PYTHON) -m pytest
+
+# dist/retention-agent_<version>_amd64.deb (Debian 12; see packaging/README.md)
+deb:
+	packaging/linux/build-deb.sh

@@ -7,6 +7,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from retention_agent import __version__, contact_person
+from retention_agent.contact_person import ContactPerson
 from retention_agent.enforce import case_facts, item_facts, pending, policy_of
 from retention_agent.lifecycle import checklist_done, checklist_places
 from retention_agent.policy.assessment import CaseAssessment, Decision
@@ -15,7 +17,7 @@ from retention_agent.policy.facts import CaseFacts, Hold
 from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import Policy
 from retention_agent.scan.summary import Leftovers, leftovers
-from retention_agent.vault import backups, finality, recovery
+from retention_agent.vault import backups, finality, recovery, rescue
 from retention_agent.vault.cases import get_case, list_cases
 from retention_agent.vault.finality import Finality
 from retention_agent.vault.records import KINDS, CaseRecord
@@ -47,6 +49,9 @@ class Status:
     cases: tuple[CaseStatus, ...]
     problems: tuple[tuple[str, str], ...]
     leftovers: Leftovers  # copies outside the vault, tombstones, synced folders
+    program_version: str
+    recovery_code: bool  # the vault has a recovery file (``retention recovery new``)
+    contact_person: ContactPerson | None
 
 
 def build_status(vault: Vault, now: dt.datetime, case_id: str | None = None) -> Status:
@@ -85,4 +90,7 @@ def build_status(vault: Vault, now: dt.datetime, case_id: str | None = None) -> 
         cases=tuple(cases),
         problems=tuple(recovery.problems(vault)),
         leftovers=leftovers(vault),
+        program_version=__version__,
+        recovery_code=rescue.has_code(vault.home),
+        contact_person=contact_person.get(vault),
     )

@@ -114,7 +114,7 @@ def test_an_early_continue_gives_way_to_end(case_id: str) -> None:
     run("apply", now="2026-09-01")
     assert {item["kind"] for item in items()} == {"photo", "contact"}
     refused = run("case", "end", "--case", case_id, now="2026-09-02", code=10)
-    assert "the relationship has ended" in one_line(refused)
+    assert "already has a decision recorded: the relationship has ended" in refused.stderr
 
 
 def test_close_a_continued_case(case_id: str) -> None:

@@ -26,7 +26,7 @@ i18n.translate_click()
 
 # Every subcommand, in the order a person meets them: "module:attribute" in cli/.
 COMMANDS = {
-    "init": "item_cmds:init",
+    "init": "init_cmd:init",
     "case": "case_cmds:case",
     "add": "item_cmds:add",
     "import": "import_cmd:import_command",
@@ -47,6 +47,10 @@ COMMANDS = {
     "verify": "verify_cmd:verify_command",
     "passphrase": "key_cmds:passphrase",
     "agent": "agent_cmds:agent",
+    "recovery": "recovery_cmds:recovery",
+    "contact-person": "contact_person_cmds:contact_person_group",
+    "transfer": "transfer_cmds:transfer",
+    "finish": "finish_cmd:finish",
     "demo": "demo_cmd:demo",
 }
 

@@ -20,9 +20,11 @@ from retention_agent.cli.common import (
     option,
     yes_option,
 )
+from retention_agent.cli.contact_person_cmds import echo_contact_person, naming_contact_person_on
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import deletions_ahead, kind_count, kinds_label
 from retention_agent.enforce import assess, item_facts
+from retention_agent.errors import DecisionAlreadyRecorded
 from retention_agent.i18n import _, format_date
 from retention_agent.lifecycle import (
     check_close,
@@ -147,7 +149,7 @@ def case_continue(case_id: str) -> None:
         retention case continue --case 4f2a9b
     """
     today = now().date()
-    with open_vault() as vault:
+    with open_vault() as vault, naming_contact_person_on(vault, DecisionAlreadyRecorded):
         record_continue(vault, case_id, today)
         ahead = _deletions_ahead(vault, case_id, today)
     click.echo(_("Recorded: case {case} continues privately (R1).").format(case=case_id))
@@ -177,25 +179,28 @@ def case_end(case_id: str, ended_on: dt.date | None, initiated_by: Initiator) ->
         retention case end --case 4f2a9b --date 2027-03-01 --initiated-by child-family
     """
     today = now().date()
-    with open_vault() as vault:
+    with open_vault() as vault, naming_contact_person_on(vault, DecisionAlreadyRecorded):
         recorded = record_end(vault, case_id, today, ended_on or today, initiated_by)
         ahead = _deletions_ahead(vault, case_id, today)
-    click.echo(_("Recorded: the relationship in case {case} has ended (R2).").format(case=case_id))
-    if recorded.replaced_continue_on is not None:
         click.echo(
-            _("This replaces the decision to continue privately, recorded on {date}.").format(
-                date=format_date(recorded.replaced_continue_on)
+            _("Recorded: the relationship in case {case} has ended (R2).").format(case=case_id)
+        )
+        if recorded.replaced_continue_on is not None:
+            click.echo(
+                _("This replaces the decision to continue privately, recorded on {date}.").format(
+                    date=format_date(recorded.replaced_continue_on)
+                )
             )
-        )
-    if recorded.counted_as_ended_on is not None:
-        click.echo(
-            _(
-                "The case already counted as ended on {date}, as no decision was recorded "
-                "in time; that date stays, so no deletion is put off."
-            ).format(date=format_date(recorded.counted_as_ended_on))
-        )
-    if initiated_by == "volunteers":
-        click.echo(_(RESUME_VIA_CONTACT_PERSON))
+        if recorded.counted_as_ended_on is not None:
+            click.echo(
+                _(
+                    "The case already counted as ended on {date}, as no decision was recorded "
+                    "in time; that date stays, so no deletion is put off."
+                ).format(date=format_date(recorded.counted_as_ended_on))
+            )
+        if initiated_by == "volunteers":
+            click.echo(_(RESUME_VIA_CONTACT_PERSON))
+            echo_contact_person(vault)
     _echo_lines(ahead)
 
 

@@ -1,4 +1,4 @@
-"""``init``, ``add``, ``contact add``, ``list`` and ``open``: putting things into the
+"""``add``, ``contact add``, ``list`` and ``open``: putting things into the
 vault and getting one back out."""
 
 from __future__ import annotations
@@ -18,48 +18,19 @@ from retention_agent.cli.common import (
     option,
 )
 from retention_agent.cli.kinds import KIND
-from retention_agent.cli.session import create_vault, open_vault
-from retention_agent.cli.texts import backups_text, finality_text, kind_label
+from retention_agent.cli.session import open_vault
+from retention_agent.cli.texts import kind_label
 from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
 from retention_agent.formats.vcard import RELATIONS, Contact
 from retention_agent.i18n import _, format_date, format_size, ngettext
 from retention_agent.names import json_fields, shown
-from retention_agent.paths import vault_home
 from retention_agent.scan import sync_warnings
-from retention_agent.vault import catalog, copies, finality, interrupts, originals, sources
+from retention_agent.vault import catalog, copies, interrupts, originals, sources
 from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import Batch, Ingested
 from retention_agent.vault.records import ItemRecord
 from retention_agent.vault.vault import Vault
-
-
-@click.command(cls=TranslatedCommand)
-@option(
-    "--allow-synced",
-    is_flag=True,
-    help="Create the vault even in a folder a cloud service synchronises (not advised).",
-)
-@common_options
-def init(allow_synced: bool) -> None:
-    """Create the encrypted vault (once per laptop).
-
-    The key goes into the operating system's keyring; where there is none, into a key
-    file protected by a passphrase (RETENTION_PASSPHRASE, or asked for). A folder that
-    a cloud service (OneDrive, Dropbox, iCloud, ...) synchronises is refused unless
-    --allow-synced is given.
-
-    \b
-    Example:
-        retention init
-    """
-    if not allow_synced:
-        sync_warnings.refuse_synced_vault(vault_home())
-    with create_vault(now()) as vault:
-        click.echo(_("Vault created in {path}.").format(path=shown(str(vault.home))))
-        click.echo(_("The key is kept in: {backend}.").format(backend=vault.store.describe()))
-        click.echo(finality_text(finality.assess(vault.home, vault.store.kind)))
-        click.echo(backups_text())
 
 
 @click.command(cls=TranslatedCommand)

@@ -19,6 +19,7 @@ from retention_agent.cli.common import (
     option,
     yes_option,
 )
+from retention_agent.cli.contact_person_cmds import echo_contact_person
 from retention_agent.cli.leftover_texts import copies_line, tombstone_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import (
@@ -42,6 +43,7 @@ from retention_agent.enforce import (
     remove_items,
 )
 from retention_agent.errors import ExitCode, ReceiptsBroken, RetentionError
+from retention_agent.finish import FINISHED, TRANSFERRED
 from retention_agent.i18n import N_, _, format_date, format_size, ngettext
 from retention_agent.lifecycle import (
     ALL_PLACES,
@@ -64,12 +66,14 @@ from retention_agent.vault.deletion import DAMAGED_JOURNAL
 _WHY = {
     CLOSED_BY_FAMILY: N_("because you closed the case"),
     ADDED_BY_MISTAKE: N_("at your request (added by mistake)"),
+    FINISHED: N_("because you finished with the program ('retention finish')"),
+    TRANSFERRED: N_("because the vault moved to a new laptop"),
 }
 
 
 def why_text(rules: list[str] | tuple[str, ...], reason: str | None) -> str:
     if reason is not None:
-        return _(_WHY[reason])
+        return _(_WHY[reason]) if reason in _WHY else reason
     return _("under {rules}").format(rules=", ".join(rules))
 
 
@@ -279,6 +283,10 @@ def describe_receipt(receipt: receipt_log.Receipt) -> str:
         return _("#{seq} {date}: case {case}: cleaned up outside the vault: {place}").format(
             seq=receipt.seq, date=date, case=body["case"], place=_(ALL_PLACES[body["place"]])
         )
+    if body["type"] == "transfer-in":
+        return _("#{seq} {date}: the vault was moved here from another laptop.").format(
+            seq=receipt.seq, date=date
+        )
     if body.get("reason") == DAMAGED_JOURNAL:  # its record said nothing trustworthy
         return _(
             "#{seq} {date}: a deletion whose record in the vault was damaged was finished, so "
@@ -342,6 +350,7 @@ def remove(item_ids: tuple[str, ...], assume_yes: bool, as_json: bool) -> None:
         click.echo(describe_receipt(receipt))
 
 
+# Why a deletion that no rule asked for was made (the receipt's ``reason``).
 @click.command(cls=TranslatedCommand)
 @option("--case", "case_id", required=True, help="The case.")
 @option("--until", required=True, type=DATE, help="The last day nothing may be deleted.")
@@ -359,11 +368,13 @@ def hold(case_id: str, until: dt.date, reason: str) -> None:
     """
     with open_vault() as vault:
         place_hold(vault, case_id, now().date(), until, reason)
-    click.echo(
-        _("Nothing in case {case} will be deleted until after {date}.").format(
-            case=case_id, date=format_date(until)
+        click.echo(
+            _("Nothing in case {case} will be deleted until after {date}.").format(
+                case=case_id, date=format_date(until)
+            )
         )
-    )
+        click.echo(_("A concern for the child goes to your Red Barnet contact person first (C2)."))
+        echo_contact_person(vault)
 
 
 @click.command(cls=TranslatedCommand)

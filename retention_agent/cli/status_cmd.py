@@ -16,6 +16,7 @@ from retention_agent.cli.common import (
     now,
     option,
 )
+from retention_agent.cli.contact_person_cmds import person_lines
 from retention_agent.cli.leftover_texts import (
     copies_line,
     echo_sync_warnings,
@@ -35,6 +36,7 @@ from retention_agent.cli.texts import (
     relative_days,
     rule_label,
 )
+from retention_agent.contact_person import ContactPerson
 from retention_agent.i18n import _, current_language, format_date
 from retention_agent.names import json_fields, shown
 from retention_agent.paths import vault_home
@@ -75,6 +77,9 @@ def to_json(report: Status) -> dict[str, object]:
         "finality": report.finality.as_json(),
         "backups_excluded": report.backups_excluded,
         "policy": {"id": report.installed_policy.id, "version": report.installed_policy.version},
+        "program_version": report.program_version,
+        "recovery_code": report.recovery_code,
+        "contact_person": report.contact_person is not None,
         "cases": [
             _case_json(case, report.today) | leftovers_json(report.leftovers, case.case.id)
             for case in report.cases
@@ -133,6 +138,7 @@ def render(report: Status, agent: heartbeat.AgentStatus) -> None:
             )
         )
     click.echo(agent_line(agent))
+    click.echo(_("Program: retention-agent {version}.").format(version=report.program_version))
     click.echo(
         _("Installed policy: {policy}, version {version} ({label}).").format(
             policy=report.installed_policy.id,
@@ -140,11 +146,19 @@ def render(report: Status, agent: heartbeat.AgentStatus) -> None:
             label=report.installed_policy.label.text(language),
         )
     )
+    if not report.recovery_code:
+        click.echo(
+            _(
+                "Warning: this vault has no recovery code. If the passphrase is forgotten or "
+                "the keyring is lost, nothing can open it. Make one with 'retention recovery "
+                "new'."
+            )
+        )
     if not report.cases:
         click.echo(_("No cases yet. Start one with 'retention case new'."))
     echo_sync_warnings(report.leftovers)
     for case in report.cases:
-        _render_case(case, report.today)
+        _render_case(case, report.today, report.contact_person)
         _render_leftovers(report, case.case.id)
     click.echo("")
     if not report.problems:
@@ -153,7 +167,7 @@ def render(report: Status, agent: heartbeat.AgentStatus) -> None:
         click.echo(_("Problem: {problem}").format(problem=problem_line(subject, code)))
 
 
-def _render_case(case: CaseStatus, today: dt.date) -> None:
+def _render_case(case: CaseStatus, today: dt.date, person: ContactPerson | None) -> None:
     language = current_language()
     facts, assessment = case.facts, case.assessment
     line = _line
@@ -205,6 +219,8 @@ def _render_case(case: CaseStatus, today: dt.date) -> None:
         )
     if facts.decision == "end" and facts.initiated_by == "volunteers":
         line(_(RESUME_VIA_CONTACT_PERSON))
+        for text in person_lines(person):
+            line(text)
 
 
 def _render_leftovers(report: Status, case_id: str) -> None:

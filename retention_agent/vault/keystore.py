@@ -144,6 +144,11 @@ class PassphraseSource:
         ``RETENTION_NEW_PASSPHRASE`` (scripts) or typed twice."""
         return self._read(NEW_PASSPHRASE_ENV, creating=True)
 
+    def asking_new(self) -> PassphraseSource:
+        """This source, asking for a *new* passphrase whenever a key file wants one: for
+        a key file made because the old passphrase was forgotten (``recovery use``)."""
+        return _NewPassphrase(self._prompt)
+
     def _read(self, variable: str, *, creating: bool) -> str:
         from_env = os.environ.get(variable)
         if from_env:
@@ -163,6 +168,11 @@ class PassphraseSource:
         if not hmac.compare_digest(first.encode(), again.encode()):
             raise PassphraseMismatch()
         return first
+
+
+class _NewPassphrase(PassphraseSource):
+    def get(self, *, creating: bool) -> str:
+        return self.new()
 
 
 def check_strength(passphrase: str) -> str:
@@ -228,14 +238,21 @@ def open_store(
     backend_name: str | None = None,
 ) -> KekStore:
     """The store of an existing vault, of the ``kind`` recorded at init (and, for the
-    keyring, the backend recorded then)."""
+    keyring, the backend recorded then), mirrored into the vault's recovery file if it
+    has one (``recovery_file``): every KEK it stores or destroys is stored or destroyed
+    there too."""
+    from retention_agent.vault.recovery_file import mirrored
+
+    store: KekStore
     if kind == KEYRING:
         from retention_agent.vault.keyring_store import KeyringStore
 
-        return KeyringStore.open(vault_id, backend_name)
-    if kind == KEYFILE:
+        store = KeyringStore.open(vault_id, backend_name)
+    elif kind == KEYFILE:
         from retention_agent.vault.keyfile import KeyFileStore
 
-        return KeyFileStore(home / KEY_FILE_NAME, vault_id, passphrase)
-    # Neither kind this version writes: a damaged index, or one from a newer version.
-    raise VaultUnreadable()
+        store = KeyFileStore(home / KEY_FILE_NAME, vault_id, passphrase)
+    else:
+        # Neither kind this version writes: a damaged index, or one from a newer version.
+        raise VaultUnreadable()
+    return mirrored(home, vault_id, store)

@@ -92,6 +92,12 @@ def find(vault: Vault, topic: str, *, case_id: str | None = None) -> list[Sealed
     return [record for record in records if record is not None]
 
 
+def record_ids(vault: Vault, topic: str) -> list[int]:
+    """The ids of every record of ``topic``, damaged ones included (to destroy them)."""
+    found = vault.db.execute("SELECT id FROM sealed WHERE topic = ? ORDER BY id", (topic,))
+    return [int(row["id"]) for row in found]
+
+
 def get(vault: Vault, record_id: int) -> SealedRecord:
     row = vault.db.execute(
         "SELECT rowid AS row_id, * FROM sealed WHERE id = ?", (record_id,)
