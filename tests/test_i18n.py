@@ -59,8 +59,19 @@ def test_dates_are_written_the_danish_way() -> None:
     assert i18n.format_date(dt.date(2027, 3, 1)) == "1 March 2027"
 
 
-def test_sizes_use_the_language_decimal_mark() -> None:
+def test_sizes_read_as_file_managers_show_them() -> None:
     i18n.set_language("da")
-    assert i18n.format_size(1536) == "1,5 KiB"
+    assert [i18n.format_size(n) for n in (1, 566, 1500, 1_234_567, 999_960)] == [
+        "1 byte",
+        "566 byte",
+        "1,5 kB",
+        "1,2 MB",
+        "1 MB",
+    ]
     i18n.set_language("en")
-    assert i18n.format_size(3 << 30) == "3 GiB"
+    assert [i18n.format_size(n) for n in (1, 566, 1500, 3 * 10**9)] == [
+        "1 byte",
+        "566 bytes",
+        "1.5 kB",
+        "3 GB",
+    ]

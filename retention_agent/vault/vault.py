@@ -253,6 +253,11 @@ class Vault:
             self._damage = rows.verify(self.db, self.row_key) if current else rows.Damage()
         return self._damage
 
+    def keep_damage(self, damage: rows.Damage) -> None:
+        """For a vault upgraded from an authenticated version: what failed under its old
+        columns stays damaged under the new ones (``migrate``)."""
+        self._damage = damage
+
     def assume_undamaged(self) -> None:
         """For a vault just made, or upgraded from a version without MACs: whatever it
         holds is taken as it is, since nothing was authenticated before."""
