@@ -33,9 +33,8 @@ from retention_agent.policy.loader import load_policy_text
 from retention_agent.policy.model import KINDS, Kind, Policy
 from retention_agent.vault import index
 from retention_agent.vault.cases import list_cases, policy_text
-from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
-from retention_agent.vault.records import CaseRecord
+from retention_agent.vault.records import CaseRecord, DeletionRequest
 from retention_agent.vault.vault import INDEX, Vault
 
 DAMAGED_ROW = N_(
@@ -257,6 +256,8 @@ def _kinds_of(vault: Vault, case_id: str, item_ids: tuple[str, ...]) -> tuple[Ki
 def apply_due(vault: Vault, now: dt.datetime, only: Collection[str] | None = None) -> list[Receipt]:
     """Carry out every deletion due on ``now`` (of ``only`` those items, if given);
     returns one receipt per entry of :func:`due_deletions`."""
+    from retention_agent.vault.deletion import delete_items  # loaded only to delete
+
     return [delete_items(vault, due.request, now) for due in due_deletions(vault, now.date(), only)]
 
 
@@ -283,6 +284,8 @@ def remove_items(vault: Vault, item_ids: Sequence[str], now: dt.datetime) -> lis
     """Delete items the family added by mistake, for good, the way ``apply`` deletes:
     journaled, keys destroyed, the vault key rotated, one receipt per case. Every item is
     checked (:func:`check_remove`) before any is deleted."""
+    from retention_agent.vault.deletion import delete_items  # loaded only to delete
+
     receipts = []
     for case_id, ids in check_remove(vault, item_ids, now.date()).items():
         policy = policy_for(vault, case_id)

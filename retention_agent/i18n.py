@@ -128,11 +128,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def format_date(value: dt.date, style: Literal["long", "short"] = "long") -> str:
     """A date the way the reader's language writes it: ``27. november 2026``."""
-    from babel.dates import format_date as babel_format_date
+    from retention_agent import datefmt
 
     if isinstance(value, dt.datetime):
         value = value.date()
-    return babel_format_date(value, style, locale=_BABEL_LOCALE[current_language()])
+    return datefmt.format_date(value, style, _BABEL_LOCALE[current_language()])
 
 
 def format_size(size: int) -> str:
