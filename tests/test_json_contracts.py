@@ -29,7 +29,7 @@ from retention_agent.demo import exports, synthetic
 from retention_agent.export.check import Problem
 from retention_agent.export.clean import Reason
 from retention_agent.formats.parts import ExportFormat
-from retention_agent.lifecycle import CHECKLIST
+from retention_agent.lifecycle import ALL_PLACES
 from retention_agent.policy.assessment import Action, Phase
 from retention_agent.policy.facts import ExportOutcome, FamilyDecision, Initiator
 from retention_agent.scan.places import Why
@@ -137,7 +137,7 @@ def test_every_field_is_required_and_new_fields_are_allowed() -> None:
         ("#/$defs/removal_method", [m.value for m in originals.Method]),
         ("#/$defs/kept", [k.value for k in originals.Kept]),
         ("#/$defs/decision/properties/action", typing.get_args(Action)),
-        ("#/$defs/receipt/else/properties/place", list(CHECKLIST)),
+        ("#/$defs/place", list(ALL_PLACES)),
     ],
 )
 def test_shared_enums_follow_the_code(definition: str, values: typing.Sequence[str]) -> None:
@@ -209,6 +209,12 @@ def year(tmp_path: Path) -> dict[str, Any]:
         tmp_path / "WhatsApp Chat.zip", "android", 20, exports.media(2, variant="android")
     )
     outputs["import"] = json_of("import", str(whatsapp), "--case", cases["private"], now=added_on)
+    (inbox / "by-mistake.txt").write_bytes(b"not for this case")
+    (mistake,) = json_of(
+        "add", str(inbox / "by-mistake.txt"), "--case", cases["private"], "--kind", "message",
+        now=added_on,
+    )  # fmt: skip
+    outputs["remove"] = json_of("remove", mistake["id"], "--yes", now=added_on)
     outputs["status active"] = json_of("status", now="2026-06-01")
     at("2026-06-01", "hold", "--case", cases["held"], "--until", "2026-12-01", "--reason", "r")
     at("2026-09-02", "case", "end", "--case", cases["ended"])
@@ -229,6 +235,7 @@ def year(tmp_path: Path) -> dict[str, Any]:
     at("2026-09-03", "case", "export-done", "--case", cases["ended"])
     outputs["apply 2"] = json_of("apply", now="2026-09-03")
     at("2026-09-04", "checklist", "--case", cases["ended"], "--done", "email")
+    outputs["checklist"] = json_of("checklist", "--case", cases["ended"], now="2026-09-04")
     outputs["status"] = json_of("status", now="2026-09-04")
     outputs["receipts"] = json_of("receipts")
     outputs["scan"] = json_of("scan", str(inbox), "--remove", now="2026-09-04")
@@ -273,6 +280,9 @@ def test_every_command_output_matches_its_schema(year: dict[str, Any]) -> None:
     assert year["scan"]["tracked"] + year["scan"]["exact"], year["scan"]
     assert year["scan"]["removed"]
     assert year["verify"]["ok"] is True
+    assert [r["type"] for r in year["remove"]] == ["deletion"]
+    done = {p["place"]: p["done_on"] for p in year["checklist"]["places"]}
+    assert done["email"] == "2026-09-04"
     assert year["no contact person"] is None
     assert year["contact person"] == {
         "name": "Kontakt K",
