@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
-from retention_agent.vault import catalog, copies, filesystems, originals, sealed
+from retention_agent.vault import catalog, copies, filesystems, originals, sealed, sources
 from retention_agent.vault.adding import add_files
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case
@@ -233,7 +233,7 @@ def test_a_bad_blob_is_caught_before_the_original_goes(vault: Vault, inbox: Path
 
 
 def test_overwrite_happens_before_unlink_on_a_disk_that_writes_in_place(
-    vault: Vault, inbox: Path, monkeypatch: pytest.MonkeyPatch
+    vault: Vault, inbox: Path
 ) -> None:
     """On ext4 and the like the original's bytes are zeroed before it is unlinked: what
     the unlinked file's blocks held afterwards is checked through a second descriptor."""
@@ -248,3 +248,14 @@ def test_overwrite_happens_before_unlink_on_a_disk_that_writes_in_place(
         assert witness.read() == bytes(6000)
     finally:
         witness.close()
+
+
+def test_a_folder_is_expanded_without_following_links(inbox: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "deep").mkdir(parents=True)
+    photo(elsewhere / "deep", "not-meant.jpg")
+    (inbox / "sub").mkdir()
+    expected = [photo(inbox, "a.jpg"), photo(inbox, "b.jpg"), photo(inbox / "sub", "a.jpg")]
+    (inbox / "linked-folder").symlink_to(elsewhere)
+    (inbox / "linked-file.jpg").symlink_to(elsewhere / "deep" / "not-meant.jpg")
+    assert sources.files_in(inbox) == expected  # files first, then each folder, sorted

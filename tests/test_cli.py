@@ -5,20 +5,19 @@ no keyring and use the passphrase-protected key file)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import pwd
+import re
 import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
 import tempfile
-import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import click
 import pytest
@@ -28,62 +27,24 @@ from retention_agent import errors
 from retention_agent.cli import cli
 from retention_agent.vault.keystore import PassphraseNeeded, WrongPassphrase
 from tests.conftest import TEST_PASSPHRASE
+from tests.support.cli import (
+    Env,
+    Outcome,
+    Runner,
+    error_line,
+    process_env,
+    run_in_process,
+    run_process,
+)
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.processes import AS_USER, python_module
+from tests.support.processes import AS_USER
+from tools import catalog
 
 # In aliases, file names and folder names: it must never reach an error line.
 SECRET = "Zebrafinke"
 CONTENT = b"SYNTHETIC match paper of a synthetic child. " * 4000
 START = dt.date(2026, 3, 1)
 ITEM_FIELDS = {"id", "case", "kind", "name", "size", "added"}
-
-Env = Mapping[str, str | None]
-
-
-# --- running the command ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        assert self.exit_code == 0, self.stderr
-        return json.loads(self.stdout)
-
-
-class Runner(Protocol):
-    def __call__(self, *args: str, env: Env | None = None) -> Outcome: ...
-
-
-def run_in_process(*args: str, env: Env | None = None) -> Outcome:
-    """``retention ARGS`` through CliRunner; an exception that escapes the command is
-    rendered on stderr the way the interpreter would render it for a real process."""
-    result = CliRunner().invoke(cli, list(args), env=env)
-    stderr = result.stderr
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        stderr += "".join(traceback.format_exception(result.exception))
-    return Outcome(result.exit_code, result.stdout, stderr)
-
-
-def process_env(env: Env | None = None) -> dict[str, str]:
-    """The test's isolated environment plus the key file's passphrase; ``None`` unsets."""
-    full = dict(os.environ)
-    full["RETENTION_PASSPHRASE"] = TEST_PASSPHRASE
-    for name, value in (env or {}).items():
-        if value is None:
-            full.pop(name, None)
-        else:
-            full[name] = value
-    return full
-
-
-def run_process(*args: str, env: Env | None = None) -> Outcome:
-    """``retention ARGS`` as a real process with no terminal on stdin."""
-    done = python_module("retention_agent", *args, env=process_env(env))
-    return Outcome(done.returncode, done.stdout, done.stderr)
 
 
 @dataclass(frozen=True)
@@ -92,7 +53,7 @@ class Mode:
     key_in: str  # what ``status`` must name as the place of the key
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
+@pytest.fixture(params=["in-process", pytest.param("subprocess", marks=pytest.mark.slow)])
 def mode(request: pytest.FixtureRequest, vault_home: Path) -> Mode:
     if request.param == "in-process":
         return Mode(run_in_process, "keyring")
@@ -100,20 +61,6 @@ def mode(request: pytest.FixtureRequest, vault_home: Path) -> Mode:
 
 
 # --- checking the result ---------------------------------------------------------------
-
-
-def error_line(outcome: Outcome, error: type[errors.RetentionError], *private: str) -> str:
-    """The single line a failed command printed; its exit code is ``error``'s."""
-    assert "Traceback" not in outcome.stderr, outcome.stderr
-    lines = outcome.stderr.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{outcome.stderr}"
-    line = lines[0]
-    assert line.strip(), "the error line is blank"
-    assert error.exit_code != 0
-    assert outcome.exit_code == error.exit_code, (outcome.exit_code, error.__name__, line)
-    for text in private:
-        assert text not in line, f"{text!r} leaked into {line!r}"
-    return line
 
 
 def vault_state(home: Path) -> dict[str, list[str]]:
@@ -178,8 +125,7 @@ def test_everyday_use(mode: Mode, vault_home: Path, tmp_path: Path) -> None:
     created = run("case", "new", "--child", "Barn A", "--start", "2026-03-01", "--json").json()
     assert list(created) == ["id"]
     case_id = created["id"]
-    assert isinstance(case_id, str)
-    assert case_id
+    assert re.fullmatch("[0-9a-f]{6}", case_id), case_id  # short enough to type
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -420,6 +366,40 @@ def test_unknown_case(case_id: str, vault_home: Path, inbox: Path) -> None:
     assert run_in_process("list", "--json").json() == []
 
 
+def test_the_same_contact_may_be_typed_twice(case_id: str, tmp_path: Path) -> None:
+    """Two people can share a name; a typed contact is never refused as a duplicate."""
+    first, second = (
+        run_in_process("contact", "add", "--case", case_id, "--name", "Far B", "--json").json()
+        for _ in range(2)
+    )
+    assert first["id"] != second["id"]
+    assert [item["kind"] for item in run_in_process("list", "--json").json()] == ["contact"] * 2
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run_in_process("open", first["id"], "--to", str(out)).exit_code == 0
+    card = (out / "Far B.vcf").read_text(encoding="utf-8")
+    assert card.startswith("BEGIN:VCARD")
+    assert "FN:Far B" in card
+
+
+@pytest.mark.parametrize("name", ["../x", "../../x", "{tmp}/x", "..\\x"])
+def test_open_never_writes_outside_the_chosen_folder(
+    case_id: str, tmp_path: Path, name: str
+) -> None:
+    """A stored name such as ``../x`` (here a contact's name, stored as ``../x.vcf``)
+    is written as ``x.vcf`` inside the folder given to ``open``, and nowhere else."""
+    name = name.format(tmp=tmp_path)  # an absolute name, kept inside the test's folder
+    added = run_in_process("contact", "add", "--case", case_id, "--name", name, "--json").json()
+    out = tmp_path / "a" / "b" / "out"
+    out.mkdir(parents=True)
+    before = {p for p in tmp_path.rglob("*") if "vault" not in p.parts}
+    opened = run_in_process("open", added["id"], "--to", str(out))
+    assert opened.exit_code == 0, opened.stderr
+    assert [p.name for p in out.iterdir()] == ["x.vcf"]
+    after = {p for p in tmp_path.rglob("*") if "vault" not in p.parts}
+    assert after - before == {out / "x.vcf"}
+
+
 def test_unknown_item(case_id: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -465,7 +445,7 @@ def test_bad_retention_now(case_id: str, vault_home: Path, inbox: Path) -> None:
     outcome = run_in_process(
         "add", str(source), "--case", case_id, "--kind", "photo", env={"RETENTION_NOW": "soon"}
     )
-    error_line(outcome, errors.BadNow, SECRET, str(inbox))
+    assert "RETENTION_NOW='soon'" in error_line(outcome, errors.BadNow, SECRET, str(inbox))
     assert source.read_bytes() == CONTENT
     assert vault_state(vault_home) == before
     created = run_in_process(
@@ -576,7 +556,7 @@ def test_wrong_passphrase(vault_home: Path, inbox: Path) -> None:
     assert run_process("list", "--json").json() == []  # the right one still works
 
 
-def test_missing_passphrase_without_a_terminal(vault_home: Path) -> None:
+def test_missing_passphrase_without_a_terminal() -> None:
     new_vault_with_case(run_process)
     outcome = run_process("status", env={"RETENTION_PASSPHRASE": None})
     assert "RETENTION_PASSPHRASE" in error_line(outcome, PassphraseNeeded)
@@ -605,11 +585,17 @@ def test_errors_in_danish_with_lang(case_id: str, inbox: Path) -> None:
 
 
 def test_errors_in_danish_under_a_danish_locale(vault_home: Path) -> None:
-    english = error_line(run_process("list"), errors.VaultNotInitialised)
+    """The locale alone (no --lang) makes the error line Danish, word for word the
+    catalog's; English stays the default elsewhere."""
+    english = error_line(run_in_process("list"), errors.VaultNotInitialised)
     danish = error_line(
-        run_process("list", env={"LANG": "da_DK.UTF-8"}), errors.VaultNotInitialised
+        run_in_process("list", env={"LANG": "da_DK.UTF-8"}), errors.VaultNotInitialised
     )
-    assert danish != english
+    expected = danish_text("Error: {message}").format(
+        message=danish_text(errors.VaultNotInitialised.message)
+    )
+    assert danish == expected
+    assert english == f"Error: {errors.VaultNotInitialised.message}"
     assert not vault_home.exists()
 
 
@@ -648,7 +634,43 @@ def test_every_command_has_help_with_an_example() -> None:
         if "Example" not in shown.stdout:
             without_example.append(" ".join(("retention", *path)))
     assert without_example == [], "--help without an example"
-    for path in paths:
-        danish = run_in_process(*path, "--lang", "da", "--help")
-        assert danish.exit_code == 0, (path, danish.stderr)
-        assert danish.stdout.strip()
+
+
+def danish_text(msgid: str) -> str:
+    """The Danish catalog's text for ``msgid``."""
+    entry = catalog.load("da").get(msgid)
+    assert entry is not None, msgid
+    assert isinstance(entry.string, str)
+    return entry.string
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(text.split("\n\n")[0].split())
+
+
+@pytest.mark.parametrize("order", ["lang-first", "help-first"])
+def test_every_command_has_danish_help(order: str) -> None:
+    """``--help`` in Danish, whichever of ``--lang da`` and ``--help`` comes first: click's
+    headings, the options, and the command's own text as the Danish catalog has it
+    (compared with the whitespace that click's rewrapping changes taken out)."""
+    for path in _command_paths(cli):
+        command: click.Command = cli
+        for name in path:
+            assert isinstance(command, click.Group)
+            found = command.get_command(click.Context(command), name)
+            assert found is not None
+            command = found
+        args = ["--lang", "da", "--help"] if order == "lang-first" else ["--help", "--lang", "da"]
+        shown = run_in_process(*path, *args)
+        assert shown.exit_code == 0, (path, shown.stderr)
+        words = " ".join(shown.stdout.split())
+        assert shown.stdout.startswith("Brug: "), (path, shown.stdout[:200])
+        assert "Tilvalg:" in shown.stdout
+        lang_help = "Language of the output: da or en (default: from the locale)."
+        assert " ".join(danish_text(lang_help).split()) in words
+        assert lang_help not in words
+        assert command.help is not None
+        danish_help = danish_text(command.help)
+        assert danish_help, path
+        assert danish_help != command.help, path
+        assert _first_paragraph(danish_help) in words, (path, shown.stdout)

@@ -138,6 +138,9 @@ def test_hold_and_release(case_id: str) -> None:
     assert status_case("2027-02-01")["holds"] == [
         {"placed_on": "2027-02-01", "until": "2027-04-30"}
     ]
+    # Shown up to and including its last day.
+    assert len(status_case("2027-04-30")["holds"]) == 1
+    assert status_case("2027-05-01")["holds"] == []
     run("case", "end", "--case", case_id, now="2027-03-01")
     assert "Nothing is due" in run("apply", now="2027-03-02").stdout
     run("release", "--case", case_id, now="2027-03-02")
@@ -160,6 +163,7 @@ def test_lifecycle_errors_are_one_line(case_id: str, args: tuple[str, ...], code
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_demo_plays_a_whole_year(tmp_path: Path) -> None:
     """The README's main command, as a real process, in both languages' default (en)."""
     env = dict(os.environ, RETENTION_HOME=str(tmp_path / "demo" / "vault"))

@@ -352,9 +352,7 @@ def test_init_refuses_a_synced_vault_home(
     assert synced == [{"what": "vault", "service": "Dropbox", "folder": str(home / "Dropbox")}]
 
 
-def test_status_warns_about_a_synced_inbox(
-    isolated_environment: Path, monkeypatch: pytest.MonkeyPatch, vault_home: Path
-) -> None:
+def test_status_warns_about_a_synced_inbox(vault_home: Path) -> None:
     assert CliRunner().invoke(cli, ["init"]).exit_code == 0
     assert "Warning" not in CliRunner().invoke(cli, ["status"]).stderr
     (vault_home / "Indbakke" / ".stfolder").mkdir(parents=True)

@@ -25,9 +25,12 @@ import pytest
 from retention_agent.vault.records import item_key_id
 from tests.support.processes import key_file_env, python_module
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(signal, "SIGKILL"), reason="needs POSIX signals to kill a process"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not hasattr(signal, "SIGKILL"), reason="needs POSIX signals to kill a process"
+    ),
+    pytest.mark.slow,  # real processes, killed and started again
+]
 
 STEPS = ["written", "committed", "verified", "overwriting", "removed"]
 # Steps after which the index row is committed: the item must survive the crash, and

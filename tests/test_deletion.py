@@ -103,7 +103,7 @@ def test_deleted_item_leaves_nothing_on_disk(
     assert receipt.body["kinds"] == {"match_paper": {"count": 1, "bytes": len(CONTENT)}}
 
 
-def test_last_item_anonymises_the_case(vault: Vault, vault_home: Path, tmp_path: Path) -> None:
+def test_last_item_anonymises_the_case(vault: Vault, vault_home: Path) -> None:
     case_id = add_case(vault, alias=ALIAS)
     contact = ingest_contact(
         vault, case_id=case_id, contact=Contact(name="Forælder Hvalfanger"), now=NOW
@@ -134,6 +134,29 @@ def test_receipts_carry_no_personal_data_and_chain(vault: Vault, tmp_path: Path)
     assert log[0].body["case"] == case_id
     assert log[0].body["rules"] == ["R3"]
     assert receipts.first_broken(vault.db) is None
+
+
+def test_a_receipt_counts_and_sums_per_kind(vault: Vault, tmp_path: Path) -> None:
+    case_id = add_case(vault)
+    photos = [
+        _ingest(vault, case_id, tmp_path, f"{n}.jpg", b"p" * size, "photo")
+        for n, size in enumerate((10, 20, 30))
+    ]
+    paper = _ingest(vault, case_id, tmp_path, "mp.pdf", b"m" * 7, "match_paper")
+    receipt = delete_items(vault, _request(case_id, *photos, paper), LATER)
+    assert receipt.body["kinds"] == {
+        "photo": {"count": 3, "bytes": 60},
+        "match_paper": {"count": 1, "bytes": 7},
+    }
+
+
+def test_receipt_bodies_are_canonical_json() -> None:
+    """Sorted keys, no spaces, UTF-8 kept as it is: the same body always gives the same
+    text, so anyone can recompute a receipt's hash from what is stored."""
+    body = {"type": "deletion", "case": "c0ffee", "rules": ["R2a"], "note": "sæt"}
+    text = receipts.canonical(body)
+    assert text == '{"case":"c0ffee","note":"sæt","rules":["R2a"],"type":"deletion"}'
+    assert receipts.canonical(dict(reversed(body.items()))) == text
 
 
 def test_edited_receipt_breaks_the_chain(vault: Vault, tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ from tests.conftest import TEST_PASSPHRASE
 from tests.support.processes import key_file_env, python_module
 from tests.support.vaults import all_bytes_under
 
+pytestmark = pytest.mark.slow  # real processes, killed and started again
+
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = [
     "keys_destroyed",

@@ -70,8 +70,10 @@ def test_every_command_copes_with_a_full_disk(small_disk: Path, tmp_path: Path) 
     )["id"]
     photo = tmp_path / "a.jpg"
     photo.write_bytes(b"SYNTHETIC JPEG " * 1000)
-    assert run("add", str(photo), "--case", case_id, "--kind", "photo", "--keep-original")
-    run("case", "end", "--case", case_id, "--date", "2027-03-01")
+    added = run("add", str(photo), "--case", case_id, "--kind", "photo", "--keep-original")
+    assert added.exit_code == 0, added.output
+    ended = run("case", "end", "--case", case_id, "--date", "2027-03-01")
+    assert ended.exit_code == 0, ended.output
     filler = fill(small_disk)
 
     second = tmp_path / "b.jpg"

@@ -38,12 +38,20 @@ def _all_error_classes() -> list[type[RetentionError]]:
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
 def test_every_error_text_is_translated(language: i18n.Language) -> None:
+    """Each error's message has an entry of its own in the catalog (gettext would quietly
+    fall back to the English msgid where one is missing), and the running program shows
+    that entry: Danish differs from the msgid, English is the msgid itself."""
+    entries = catalog.load(language)
     i18n.set_language(language)
     for cls in _all_error_classes():
-        translated = i18n.translations(language).gettext(cls.message)
-        assert translated, cls
+        entry = entries.get(cls.message)
+        assert entry is not None, f"{cls.__name__} is missing from the {language} catalog"
+        assert entry.string, f"{cls.__name__} has an empty {language} text"
+        assert i18n._(cls.message) == entry.string
         if language == "da":
-            assert translated != cls.message, f"{cls.__name__} has no Danish text"
+            assert entry.string != cls.message, f"{cls.__name__} has no Danish text"
+        else:
+            assert entry.string == cls.message, f"{cls.__name__}: English text is not the msgid"
 
 
 def test_danish_is_default_under_a_danish_locale(monkeypatch: pytest.MonkeyPatch) -> None:

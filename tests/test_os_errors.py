@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from retention_agent import errors
+from tests.support.cli import init_with_key_file, run_in_process, with_passphrase
 from tests.support.processes import AS_USER, key_file_env, python_module
 
 
@@ -23,13 +24,19 @@ def retention(*args: str, home: Path | None = None) -> subprocess.CompletedProce
 
 
 @pytest.fixture
-def case_id(vault_home: Path, tmp_path: Path) -> str:
-    assert retention("init").returncode == 0
-    created = retention("case", "new", "--child", "Barn A", "--start", "2026-03-01")
+def case_id(tmp_path: Path) -> str:
+    """A vault made in-process, with its key in the key file the processes below open."""
+    init_with_key_file()
+    created = run_in_process(
+        "case", "new", "--child", "Barn A", "--start", "2026-03-01", env=with_passphrase()
+    )
     case = created.stdout.strip()
     note = tmp_path / "note.txt"
     note.write_text("hej")
-    assert retention("add", str(note), "--case", case, "--kind", "message").returncode == 0
+    added = run_in_process(
+        "add", str(note), "--case", case, "--kind", "message", env=with_passphrase()
+    )
+    assert added.exit_code == 0, added.stderr
     return case
 
 
@@ -71,31 +78,9 @@ def test_looking_does_not_wait_behind_a_writer(vault_home: Path, case_id: str) -
 
     with FileLock(vault_home / "vault.lock"):  # another command is busy writing
         looked = retention("list", "--json")
-        changed = retention("case", "continue", "--case", case_id)
     assert looked.returncode == 0, looked.stderr
     assert '"kind": "message"' in looked.stdout
-    assert changed.returncode == errors.VaultBusy.exit_code
-
-
-def test_a_closed_pipe_is_silent(case_id: str) -> None:
-    read, write = os.pipe()
-    os.close(read)  # the reader (`head -1`) has gone
-    done = subprocess.run(
-        [*python_module_args(), "status"],
-        env=key_file_env(),
-        stdout=write,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    os.close(write)
-    assert done.stderr == ""
-    assert done.returncode == errors.ExitCode.BROKEN_PIPE
-
-
-def python_module_args() -> list[str]:
-    return [sys.executable, "-m", "retention_agent"]
+    # A command that changes the vault waits, then says it is busy: test_exit_codes.
 
 
 def _real_error(make: str, tmp_path: Path) -> OSError:
@@ -135,7 +120,7 @@ def test_real_refusals_are_mapped(tmp_path: Path) -> None:
     assert type(errors.from_os_error(_real_error("folder", tmp_path))) is errors.FolderNotFile
 
 
-def test_a_vault_of_another_user_says_whose_it_is(tmp_path: Path) -> None:
+def test_a_vault_of_another_user_says_whose_it_is() -> None:
     """An unprivileged user runs the command on a vault that belongs to root: one line
     in words, no errno."""
     if os.geteuid() != 0:

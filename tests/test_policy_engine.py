@@ -351,3 +351,12 @@ def test_a_hold_lasts_at_most_the_maximum() -> None:
     assert dataclasses.replace(hold, until=d(2025, 10, 1)).last_day(Duration(years=1)) == d(
         2025, 10, 1
     )
+
+
+def test_each_deletion_says_why_the_relationship_ended() -> None:
+    """A recorded end and an end assumed for want of a decision are told apart."""
+    recorded = assess(ended_case(), d(2025, 9, 1))
+    assumed = assess(CaseFacts("c", START), ASSUMED_END)
+    assert {x.reason for x in recorded.decisions if "message" in x.kinds} == {engine.ENDED}
+    assert {x.reason for x in assumed.decisions if "message" in x.kinds} == {engine.ASSUMED_ENDED}
+    assert recorded.case_id == assumed.case_id == "c"

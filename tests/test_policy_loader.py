@@ -49,7 +49,7 @@ def load_error(text: str) -> errors.PolicyError:
 def test_the_shipped_policy_encodes_the_programme_rules() -> None:
     policy = default_policy()
     assert (policy.id, policy.version) == ("hjem-til-os", "2024-05")
-    assert policy.label.da == "1. version, maj 2024"
+    assert policy.label.text("da") == "1. version, maj 2024"
     assert policy.label.text("en") == "1st version, May 2024"
     assert policy.source == "samvaerspolitik-hjem-til-os-v1-2024-05.txt"
     timing = policy.timing
@@ -99,16 +99,26 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_not_a_policy_file(tmp_path: Path) -> None:
-    with pytest.raises(errors.PolicyFileUnreadable):
+    with pytest.raises(errors.PolicyFileUnreadable) as caught:
         load_policy_file(tmp_path)
+    assert caught.value.fields == {"file": str(tmp_path)}
 
 
 def test_bytes_that_are_not_utf8_are_reported_with_their_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
-    path.write_bytes(TEXT.encode("utf-8").replace(b"label_da", b"label_d\xe6"))
+    # A blank first line too: lines are counted from the file's very first byte.
+    path.write_bytes(b"\n" + TEXT.encode("utf-8").replace(b"label_da", b"label_d\xe6"))
     with pytest.raises(errors.PolicyNotText) as caught:
         load_policy_file(path)
-    assert caught.value.fields["line"] == line_of(TEXT, "label_da")
+    assert caught.value.fields == {"file": str(path), "line": line_of(TEXT, "label_da") + 1}
+
+
+def test_a_mistake_in_a_policy_file_names_that_file(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(changed('year = "P1Y"', 'year = "one year"'), encoding="utf-8")
+    with pytest.raises(errors.BadDuration) as caught:
+        load_policy_file(path)
+    assert caught.value.fields["file"] == str(path)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
@@ -127,6 +137,7 @@ def test_a_syntax_error_names_line_and_column() -> None:
     assert error.fields["line"] == line_of(text, 'decision_window "P30D"')
     assert error.fields["column"] == 17
     assert "(at line" not in error.user_text()
+    assert error.fields["detail"] == "Expected '=' after a key in a key/value pair"
 
 
 def test_a_syntax_error_at_the_end_points_at_the_last_line() -> None:
@@ -208,6 +219,14 @@ def test_wrong_types_say_what_was_expected(
     assert expected in error.user_text()
 
 
+@pytest.mark.parametrize("rules", ['rule = ["R1"]', "rule = [1, 2]", 'rule = "R1"'])
+def test_rules_written_as_values(rules: str) -> None:
+    error = load_error(rules + "\n" + TEXT[: TEXT.index("[[rule]]")])
+    assert isinstance(error, errors.WrongType)
+    assert error.fields["line"] == 1
+    assert errors.EXPECT_RULES in error.user_text()
+
+
 def test_timing_written_as_a_value() -> None:
     start, end = TEXT.index("[timing]"), TEXT.index("# Reglerne")
     error = load_error("timing = 3\n" + TEXT[:start] + TEXT[end:])
@@ -271,6 +290,7 @@ def test_unknown_kind() -> None:
     assert isinstance(error, errors.UnknownKind)
     assert error.fields["line"] == line_of(text, '"contacts"')
     assert error.fields["allowed"] == ", ".join(KINDS)
+    assert error.fields["value"] == "contacts"
 
 
 def test_unknown_rule_id() -> None:
@@ -287,12 +307,14 @@ def test_duplicate_rule_id_names_both_lines() -> None:
     assert isinstance(error, errors.DuplicateRule)
     lines = [n for n, line in enumerate(text.splitlines(), 1) if line == 'id = "R2"']
     assert (error.fields["first_line"], error.fields["line"]) == tuple(lines)
+    assert error.fields["rule"] == "R2"
 
 
 def test_unknown_when() -> None:
     text = changed('when = "hold"', 'when = "held"')
     error = load_error(text)
     assert isinstance(error, errors.UnknownValue)
+    assert error.fields["value"] == "held"
     assert error.fields["line"] == line_of(text, '"held"')
 
 

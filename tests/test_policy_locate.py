@@ -46,6 +46,11 @@ year = "P1Y"
         ("missing", "year", 0, 1),
         (None, "timing", 0, 14),  # a top-level key written as a table
         (None, "absent", 0, 1),
+        (None, None, 0, 1),
+        (None, "id", 0, 1),  # only set inside [policy], not at the top
+        (None, "year", 0, 1),  # only set in the last block
+        ("policy", "deletes", 0, 2),  # set in the next block, not in this one
+        ("rule", "year", 1, 12),  # set in the block after the last rule
     ],
 )
 def test_find_line(table: str | None, key: str | None, index: int, line: int) -> None:
@@ -70,6 +75,7 @@ def test_every_setting_of_the_shipped_policy_is_found_on_its_own_line() -> None:
         ("a = 1\na = 2\n", (2, 6, "Cannot overwrite a value")),
         ('a = "open', (1, 10, "Unterminated string")),
         ("a = 1\nb = [", (2, 6, "Invalid value")),  # "at end of document"
+        ("a = 100\nbb = [", (2, 7, "Invalid value")),  # the column of the last line
     ],
 )
 def test_syntax_position_reads_tomllib_messages(

@@ -5,6 +5,7 @@ first, and removal that says how far it went."""
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -20,9 +21,10 @@ from retention_agent.demo.synthetic import photo_jpeg
 from retention_agent.scan import removal
 from retention_agent.scan.leftovers import scan
 from retention_agent.scan.places import default_places
-from retention_agent.vault import catalog, copies, filesystems, originals
+from retention_agent.vault import catalog, copies, filesystems, originals, perceptual
 from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.deletion import delete_items
+from retention_agent.vault.perceptual import MAX_DHASH_DISTANCE, MAX_PHASH_DISTANCE, PerceptualHash
 from retention_agent.vault.records import DeletionRequest, Kind
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case
@@ -359,3 +361,67 @@ def test_an_original_that_changed_meanwhile_is_tracked_as_it_is_now(
     (copy,) = copies.all_copies(vault)
     assert (copy.origin, copy.path, copy.size) == ("changed-original", source, len(PAPER) + 7)
     assert copy.present()
+
+
+# --- the parts the scan is built from --------------------------------------------------------
+
+
+def test_likely_copy_limits_are_inclusive() -> None:
+    """A likely copy is within both limits (inclusive); similarity is 1 minus the share
+    of differing bits, the same seen from either side."""
+    base = PerceptualHash(0, 0)
+
+    def differing(phash_bits: int, dhash_bits: int) -> PerceptualHash:
+        return PerceptualHash((1 << phash_bits) - 1, (1 << dhash_bits) - 1)
+
+    edge = differing(MAX_PHASH_DISTANCE, MAX_DHASH_DISTANCE)
+    assert base.similarity(base) == 1.0
+    assert base.similarity(edge) == edge.similarity(base) == 1.0 - (12 + 16) / 128
+    assert base.similarity(differing(MAX_PHASH_DISTANCE + 1, 0)) is None
+    assert base.similarity(differing(0, MAX_DHASH_DISTANCE + 1)) is None
+
+
+def test_different_photos_get_different_hashes(tmp_path: Path) -> None:
+    first = photo_jpeg(tmp_path / "a.jpg", seed=1)
+    second = photo_jpeg(tmp_path / "b.jpg", seed=2)
+    with first.open("rb") as a, second.open("rb") as b:
+        hash_a, hash_b = perceptual.of_image(a), perceptual.of_image(b)
+    assert hash_a is not None
+    assert hash_b is not None
+    assert hash_a.phash != hash_b.phash
+    assert hash_a.dhash != hash_b.dhash
+    assert hash_a.similarity(hash_b) is None
+    assert PerceptualHash.from_json(hash_a.to_json()) == hash_a
+
+
+def test_a_tracked_copy_is_present_only_as_the_same_regular_file(tmp_path: Path) -> None:
+    path = tmp_path / "copy.jpg"
+    path.write_bytes(b"12345")
+    copy = copies.TrackedCopy(
+        record_id=1, case_id="c0ffee", origin="open", path=path, size=5, fingerprint="",
+        item_id=None,
+    )  # fmt: skip
+    assert copy.present()
+    path.write_bytes(b"123456")  # edited: another size
+    assert not copy.present()
+    path.unlink()
+    (tmp_path / "elsewhere.jpg").write_bytes(b"12345")
+    path.symlink_to(tmp_path / "elsewhere.jpg")  # a link is not the copy
+    assert not copy.present()
+    path.unlink()
+    assert not copy.present()
+
+
+def test_a_file_is_fingerprinted_whole_and_never_through_a_link(
+    vault: Vault, tmp_path: Path
+) -> None:
+    data = os.urandom(copies.READ_CHUNK * 2 + 12345)
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    expected = vault.fingerprinter()
+    expected.update(data)
+    assert copies.fingerprint_file(vault, path) == (expected.hexdigest(), len(data))
+    link = tmp_path / "link.bin"
+    link.symlink_to(path)
+    with pytest.raises(OSError, match=os.strerror(errno.ELOOP)):
+        copies.fingerprint_file(vault, link)

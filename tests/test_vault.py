@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import re
 import shutil
 import sqlite3
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from retention_agent.formats.vcard import Contact
 from retention_agent.vault import catalog, files
 from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case, new_case
+from retention_agent.vault.ingest import Part, ingest_parts
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under
 
@@ -82,13 +86,16 @@ def test_nothing_identifying_is_stored_in_clear(
         contact=Contact(name=SECRET_ALIAS, phone="+45 00 00 00 01", relation="child"),
         now=NOW,
     )
+    item_ids = {item.id for item in catalog.list_items(vault)}
     vault.close()
     everything = all_bytes_under(vault_home)
     for needle in (b"Zebrafinke", b"zebrafinke", b"asthma", b"00 00 00 01"):
         assert needle not in everything
     names = [p.name for p in (vault_home / "blobs").iterdir()]
     assert len(names) == 2
-    assert all(len(name) == 32 and int(name, 16) >= 0 for name in names)
+    # Random names: 32 hex digits that say nothing about the item (not even its id).
+    assert all(re.fullmatch("[0-9a-f]{32}", name) for name in names), names
+    assert not any(item_id in name for name in names for item_id in item_ids)
 
 
 def test_ingest_removes_original_only_after_verified_copy(vault: Vault, tmp_path: Path) -> None:
@@ -221,7 +228,7 @@ def test_file_larger_than_free_space_is_refused_cleanly(vault: Vault, tmp_path: 
     huge = tmp_path / "huge.bin"
     with huge.open("wb") as handle:  # sparse: costs no real space
         handle.truncate(shutil.disk_usage(tmp_path).free + (1 << 30))
-    with pytest.raises(errors.DiskFull):
+    with pytest.raises(errors.DiskFull) as refused:
         ingest_file(
             vault,
             case_id=case_id,
@@ -230,6 +237,9 @@ def test_file_larger_than_free_space_is_refused_cleanly(vault: Vault, tmp_path: 
             now=NOW,
             keep_original=False,
         )
+    size = r"[0-9]+(\.[0-9])? (B|KiB|MiB|GiB|TiB)"
+    assert set(refused.value.fields) == {"needed", "free"}
+    assert all(re.fullmatch(size, value) for value in refused.value.fields.values())
     assert huge.exists()
     assert list((vault.home / "blobs").iterdir()) == []
     assert list((vault.home / "tmp").iterdir()) == []
@@ -265,6 +275,10 @@ def test_damaged_blob_is_an_integrity_error_naming_the_item(
         catalog.export_item(vault, result.item_id, out)
     assert raised.value.fields == {"item": result.item_id}
     assert list(out.iterdir()) == []  # no partial plaintext left behind
+    # Read in memory (a photo shown, an export): the same error, naming the same item.
+    with pytest.raises(expected) as in_memory:
+        catalog.read_item(vault, result.item_id)
+    assert in_memory.value.fields == {"item": result.item_id}
 
 
 def test_export_refuses_to_overwrite_and_needs_a_folder(vault: Vault, tmp_path: Path) -> None:
@@ -285,19 +299,41 @@ def test_export_refuses_to_overwrite_and_needs_a_folder(vault: Vault, tmp_path: 
 
 
 @pytest.mark.parametrize(
-    "name", ["../../evil.jpg", "..\\..\\evil.jpg", "/etc/evil.jpg", "..", ".hidden"]
+    ("name", "written_as"),
+    [
+        ("../../evil.jpg", "evil.jpg"),
+        ("..\\..\\evil.jpg", "evil.jpg"),
+        ("/etc/evil.jpg", "evil.jpg"),
+        ("sub/../../evil.jpg", "evil.jpg"),
+        ("..", None),
+        (".hidden", None),
+        ("", None),
+    ],
 )
-def test_export_never_writes_outside_the_folder(name: str, tmp_path: Path) -> None:
-    safe = catalog.safe_name(name, fallback="item.bin")
-    assert "/" not in safe
-    assert "\\" not in safe
-    assert safe not in ("..", ".")
-    assert not safe.startswith(".")
+def test_export_never_writes_outside_the_folder(
+    vault: Vault, tmp_path: Path, name: str, written_as: str | None
+) -> None:
+    """A stored name comes from some other machine (an archive, a chat export, a contact
+    typed in): exporting it writes one file directly inside the chosen folder, nowhere
+    else, under the name's last component or the item's id."""
+    case_id = add_case(vault)
+    part = Part(kind="photo", name=name, size=5, open=lambda: io.BytesIO(b"bytes"))
+    (ingested,) = ingest_parts(vault, case_id=case_id, parts=[part], now=NOW).parts
+    out = tmp_path / "deep" / "er" / "out"
+    out.mkdir(parents=True)
+    before = sorted(str(p) for p in tmp_path.rglob("*") if not p.is_relative_to(vault.home))
+    exported = catalog.export_item(vault, ingested.item_id, out)
+    assert exported == out / (written_as or f"{ingested.item_id}.bin")
+    assert [p.name for p in out.iterdir()] == [exported.name]
+    assert exported.read_bytes() == b"bytes"
+    after = sorted(str(p) for p in tmp_path.rglob("*") if not p.is_relative_to(vault.home))
+    assert set(after) - set(before) == {str(exported)}
 
 
 def test_unknown_case_and_item(vault: Vault, tmp_path: Path) -> None:
-    with pytest.raises(errors.UnknownCase):
+    with pytest.raises(errors.UnknownCase) as unknown:
         get_case(vault, "nope00")
+    assert unknown.value.fields == {"case": "nope00"}
     with pytest.raises(errors.UnknownCase):
         ingest_file(
             vault,
@@ -323,11 +359,13 @@ def test_cases_remember_their_policy(vault: Vault) -> None:
         now=NOW,
     )
     record = get_case(vault, case_id)
-    assert (record.alias, record.policy_version, record.policy_text) == (
+    assert (record.alias, record.policy_id, record.policy_version, record.policy_text) == (
         "Barn A",
+        "hjem-til-os",
         "1",
         "# policy text\n",
     )
+    assert (record.start, record.created) == (dt.date(2026, 3, 1), NOW)
 
 
 def test_index_is_a_real_sqlite_file(vault: Vault, vault_home: Path) -> None:
@@ -339,15 +377,37 @@ def test_index_is_a_real_sqlite_file(vault: Vault, vault_home: Path) -> None:
     assert {"meta", "keys", "cases", "items"} <= tables
 
 
-def test_early_sync_writer_writes_everything_and_syncs_along_the_way(tmp_path: Path) -> None:
+def test_early_sync_writer_writes_everything_and_syncs_along_the_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each time ``SYNC_EVERY`` more bytes are written (not one byte sooner), the helper
+    thread syncs what is written so far while the writer goes on; the file's size at
+    each sync is seen through the real fdatasync. ``finish`` stops the helper."""
+    synced_sizes: list[int] = []
+    synced = threading.Semaphore(0)
+    real_datasync = files._datasync
+
+    def watched_datasync(fd: int) -> None:
+        synced_sizes.append(os.fstat(fd).st_size)
+        real_datasync(fd)
+        synced.release()
+
+    monkeypatch.setattr(files, "_datasync", watched_datasync)
+
     class Small(files.EarlySyncWriter):
         SYNC_EVERY = 1000  # sync often, so the helper thread really runs
 
     target = tmp_path / "blob.part"
+    chunks = [os.urandom(size) for size in (999, 1, 999, 1, 500)]
+    threads_before = threading.active_count()
     with target.open("wb") as handle:
         writer = Small(handle)
-        chunks = [os.urandom(700) for _ in range(20)]
-        assert sum(writer.write(chunk) for chunk in chunks) == 14_000
+        for number, chunk in enumerate(chunks, start=1):
+            assert writer.write(chunk) == len(chunk)
+            if number in (2, 4):  # 1,000 and 2,000 bytes: handed to the helper
+                assert synced.acquire(timeout=60), "the helper thread never synced"
         writer.finish()
         writer.finish()  # idempotent
+    assert synced_sizes == [1000, 2000]  # along the way, each at the mark
+    assert threading.active_count() == threads_before
     assert target.read_bytes() == b"".join(chunks)

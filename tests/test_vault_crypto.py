@@ -28,8 +28,8 @@ def encrypt(plaintext: bytes, key: bytes, item: str = ITEM) -> tuple[bytes, str]
     return target.getvalue(), fingerprint.hexdigest()
 
 
-def decrypt(blob: bytes, key: bytes, item: str = ITEM) -> bytes:
-    return b"".join(crypto.decrypt_stream(io.BytesIO(blob), key, VAULT, item))
+def decrypt(blob: bytes, key: bytes, item: str = ITEM, vault: str = VAULT) -> bytes:
+    return b"".join(crypto.decrypt_stream(io.BytesIO(blob), key, vault, item))
 
 
 @pytest.mark.parametrize(
@@ -75,9 +75,16 @@ def test_truncation_at_any_length_is_detected() -> None:
             decrypt(blob[:length], key)
 
 
-def test_blob_is_bound_to_its_item_and_key() -> None:
+@pytest.mark.parametrize("size", [21, crypto.IO_CHUNK + 1])  # one chunk, and streamed
+def test_blob_is_bound_to_its_vault_item_and_key(size: int) -> None:
+    """A blob copied into another vault (same item id, same data key) does not open
+    there: the vault id is part of the encryption context, not only the header."""
     key = crypto.new_key()
-    blob, _ = encrypt(b"synthetic photo bytes", key)
+    plaintext = os.urandom(size)
+    blob, _ = encrypt(plaintext, key)
+    assert decrypt(blob, key) == plaintext
+    with pytest.raises(crypto.TamperedError):
+        decrypt(blob, key, vault="w" * 32)
     with pytest.raises(crypto.TamperedError):
         decrypt(blob, key, item="ffffffff")
     with pytest.raises(crypto.TamperedError):
@@ -121,3 +128,7 @@ def test_sealed_metadata_round_trip_and_tamper() -> None:
         crypto.unseal(data_key, VAULT, "item:1", bytes(tampered))
     with pytest.raises(crypto.TamperedError):
         crypto.unseal(data_key, VAULT, "item:2", sealed)
+    with pytest.raises(crypto.TamperedError):
+        crypto.unseal(data_key, "w" * 32, "item:1", sealed)
+    with pytest.raises(crypto.TamperedError):
+        crypto.unseal(crypto.new_key(), VAULT, "item:1", sealed)

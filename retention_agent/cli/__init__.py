@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from retention_agent import i18n
-from retention_agent.cli.common import TranslatedGroup, root_options
+from retention_agent.cli.common import TranslatedGroup, requested_language, root_options
 from retention_agent.cli.debugging import redacted_traceback
 from retention_agent.errors import ExitCode, OsRefused, RetentionError, Unexpected, from_os_error
 from retention_agent.i18n import _
@@ -83,6 +83,7 @@ class RetentionGroup(TranslatedGroup):
         **extra: Any,
     ) -> Any:
         """Like click's, but a usage error is one translated line, not a usage block."""
+        i18n.set_language(requested_language(sys.argv[1:] if args is None else args))
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
@@ -102,8 +103,9 @@ class RetentionGroup(TranslatedGroup):
             if not standalone_mode:
                 raise
             click.echo(_("Cancelled; nothing was changed."), err=True)
-            # click turns Ctrl-C into Abort; a question answered "no" is one too.
-            ctrl_c = isinstance(abort.__cause__, KeyboardInterrupt)
+            # click turns Ctrl-C into Abort (at a question: "from None", so the Ctrl-C
+            # is only its context); a question answered "no" is an Abort too.
+            ctrl_c = isinstance(abort.__cause__ or abort.__context__, KeyboardInterrupt)
             sys.exit(ExitCode.INTERRUPTED if ctrl_c else ExitCode.FAILURE)
         finally:
             i18n.set_language(None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -114,6 +114,22 @@ class _translated_help:
 def option(*names: str, **kwargs: Any) -> Callable[[F], F]:
     """``click.option`` whose help text is translated when shown."""
     return click.option(*names, cls=TranslatedOption, **kwargs)
+
+
+def requested_language(args: Sequence[str]) -> i18n.Language | None:
+    """The ``--lang`` given anywhere on the command line: click acts on options in the
+    order they are typed, so without this ``--help --lang da`` or a usage error before
+    ``--lang`` would still be in the locale's language."""
+    for position, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
+        if arg == "--lang" and position + 1 < len(args):
+            value = args[position + 1]
+        for language in i18n.LANGUAGES:
+            if value == language:
+                return language
+    return None
 
 
 def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
