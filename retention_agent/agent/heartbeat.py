@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -72,6 +74,29 @@ def read(home: Path) -> Heartbeat | None:
 
 def status(home: Path) -> AgentStatus:
     return AgentStatus(running=is_running(home), heartbeat=read(home))
+
+
+def stop_agent(home: Path, timeout: float) -> bool:
+    """Ask the agent of the vault at ``home`` to stop (SIGTERM: it finishes the step in
+    progress) and wait until it has; whether none runs now. For ``retention finish``,
+    which removes the folder the agent writes its files into."""
+    beat = read(home)
+    if not is_running(home):
+        return True
+    if beat is None or beat.pid == os.getpid():
+        return False
+    try:
+        os.kill(beat.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    except OSError:
+        return False
+    end = time.monotonic() + timeout
+    while is_running(home):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def to_json(agent: AgentStatus) -> dict[str, Any]:

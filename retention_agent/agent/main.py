@@ -22,9 +22,11 @@ from retention_agent.agent.watch import ObserverKind
 from retention_agent.desktop.notify import desktop_notifier
 from retention_agent.desktop.opener import open_folder
 from retention_agent.enforce import read_timelines
+from retention_agent.errors import VaultNotInitialised
 from retention_agent.i18n import current_language
 from retention_agent.launch import retention_command
 from retention_agent.vault import files
+from retention_agent.vault.teardown import MARKER
 
 LOG_FILE = "agent.log"
 LOG_BYTES = 1 << 20
@@ -54,6 +56,11 @@ def agent_log(home: Path, *, to_stderr: bool) -> logging.Logger:
     return log
 
 
+def finishing(home: Path) -> bool:
+    """Whether ``retention finish`` has begun removing the vault (its marker is there)."""
+    return (home / MARKER).exists()
+
+
 def open_wizard(case_id: str, deliver: Callable[[dict[str, Any]], None]) -> None:
     """Start the photo-export wizard for a case; if it ends with an error (with a key
     file it cannot ask for the passphrase without a terminal), the agent is told."""
@@ -74,7 +81,10 @@ def open_wizard(case_id: str, deliver: Callable[[dict[str, Any]], None]) -> None
 
 
 def run(home: Path, *, tray: bool, observer: ObserverKind, wizard: bool) -> int:
-    """Run until stopped; raises AgentAlreadyRunning if another agent has the vault."""
+    """Run until stopped; raises AgentAlreadyRunning if another agent has the vault, and
+    VaultNotInitialised where there is none (or ``retention finish`` is removing it)."""
+    if finishing(home):
+        raise VaultNotInitialised()
     read_timelines(home, clock.now().date())  # a missing or unreadable vault stops us here
     lock = AgentLock(home)
     lock.acquire()

@@ -39,6 +39,8 @@ from retention_agent.enforce import CaseTimeline, apply_due, read_timelines
 from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.vault import index
 from retention_agent.vault.receipts import Receipt
+from retention_agent.vault.teardown import MARKER
+from retention_agent.vault.vault import INDEX
 
 TICK_SECONDS = 60.0
 RESCAN_SECONDS = 300.0
@@ -123,6 +125,10 @@ class Agent:
         the disk or the vault is logged (without paths) and tried again on a later pass:
         the agent keeps running."""
         try:
+            if self._vault_gone():
+                self.log.info("the vault is gone ('retention finish'): stopping")
+                self.stop()
+                return
             self._handle_messages()
             if self._stopping:
                 return
@@ -141,6 +147,10 @@ class Agent:
             self.log.warning(
                 "the operating system refused a file operation (error %s)", error.errno
             )
+
+    def _vault_gone(self) -> bool:
+        """Removed, or being removed: then nothing of the agent's may be made again."""
+        return not (self.home / INDEX).is_file() or (self.home / MARKER).exists()
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         self.log.info("stopping on signal %s", signum)
