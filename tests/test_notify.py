@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shlex
 import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ import pytest
 from retention_agent.agent import texts
 from retention_agent.announce import Notice
 from retention_agent.desktop import notify
+from retention_agent.desktop.buttons import Button
 from retention_agent.i18n import set_language
 from tests.support.desktop import Desktop, desktop, dunst, dunst_history, missing, wait_until
 
@@ -130,3 +133,42 @@ def test_a_frozen_server_never_blocks_the_caller(
         assert notifier.flush(timeout=90)
         shown = dunst_history(session)
     assert [entry["summary"] for entry in shown] == ["first"]
+
+
+def menu_picking(session: Desktop, label: str) -> Path:
+    """A dunst configuration whose context menu (dmenu's part) picks the line with
+    ``label``, as a person choosing that button would."""
+    picker = session.root / "pick.sh"
+    picker.write_text(f"#!/bin/sh\ngrep -F -- {shlex.quote(label)} | head -n 1\n")
+    picker.chmod(0o755)
+    config = session.root / "dunstrc"
+    config.write_text(f"[global]\n    dmenu = {picker}\n")
+    return config
+
+
+def test_buttons_reach_the_agent(session: Desktop, log: tuple[logging.Logger, Lines]) -> None:
+    chosen: list[dict[str, str]] = []
+    export = Button("Export photos", {"action": "export_photos", "case": "4f2a9b"}, default=True)
+    remove = Button("Remove", {"action": "remove_copies"})
+    with dunst(session, menu_picking(session, "Remove")):
+        notifier = notify.desktop_notifier(log[0], lambda choice: chosen.append(dict(choice)))
+        assert isinstance(notifier, notify.DesktopNotifier)
+        try:
+            notifier.send("Case 4f2a9b: you can offer the photos", "Until 1 April.", [export])
+            assert notifier.flush(timeout=20)
+            run_dunstctl(session, "action", "0")  # a click on the notification itself
+            wait_until(lambda: len(chosen) == 1, "the click to reach the agent")
+            notifier.send("A copy of a vault item is outside the vault", "Case 4f2a9b.", [remove])
+            assert notifier.flush(timeout=20)
+            run_dunstctl(session, "context")  # its menu: the picker chooses "Remove"
+            wait_until(lambda: len(chosen) == 2, "the button to reach the agent")
+        finally:
+            notifier.close()
+    assert chosen == [
+        {"action": "export_photos", "case": "4f2a9b"},
+        {"action": "remove_copies"},
+    ]
+
+
+def run_dunstctl(session: Desktop, *args: str) -> None:
+    subprocess.run(["dunstctl", *args], env=session.env, check=True, timeout=10)

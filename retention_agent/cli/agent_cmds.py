@@ -188,23 +188,56 @@ def tray() -> None:
 
 
 @agent.command("ask-passphrase", hidden=True, cls=TranslatedCommand)
+@option("--prompt", "text", help="The question to show (default: the agent's).")
 @common_options
-def ask_passphrase() -> None:
-    """The passphrase dialog's own process; the agent reads its answer through a pipe
-    (it refuses to print to a terminal).
+def ask_passphrase(text: str | None) -> None:
+    """The passphrase dialog's own process; the agent (or a command without a terminal)
+    reads its answer through a pipe. It refuses to print to a terminal; it exits 1 when
+    cancelled and 3 when no dialog can be shown.
 
     \b
     Example:
         retention agent ask-passphrase | …
     """
-    if sys.stdout.isatty():  # never show a passphrase on a screen
-        click.get_current_context().exit(1)
-    from retention_agent.desktop.passphrase import ask
+    from retention_agent.desktop.passphrase import CANCELLED, NO_DIALOG, NoDialog, ask
 
-    answer = ask()
+    ctx = click.get_current_context()
+    if sys.stdout.isatty():  # never show a passphrase on a screen
+        ctx.exit(NO_DIALOG)
+    try:
+        answer = ask(text)
+    except NoDialog:
+        ctx.exit(NO_DIALOG)
     if answer is None:
-        click.get_current_context().exit(1)
+        ctx.exit(CANCELLED)
     click.echo(answer)
+
+
+@agent.command("examine", hidden=True, cls=TranslatedCommand)
+@common_options
+def examine() -> None:
+    """The agent's sweeps hand it PDFs and pictures, one JSON line each on standard
+    input ({"path": …, "examine": "pdf" | "image"}), and read one answer per line: whether
+    a PDF looks like a match paper, a picture's perceptual hash. Its own low-priority
+    process, so that pypdf's and Pillow's memory is not the agent's.
+
+    \b
+    Example:
+        retention agent examine < questions
+    """
+    import json
+    import os
+    from pathlib import Path
+
+    from retention_agent.scan.sweep import examine as look
+
+    if hasattr(os, "nice"):
+        os.nice(10)  # never in the family's way
+    for line in sys.stdin:
+        asked = json.loads(line)
+        answer = look(Path(asked["path"]), "pdf" if asked["examine"] == "pdf" else "image")
+        sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
 
 
 def agent_lines(found: heartbeat.AgentStatus) -> list[str]:

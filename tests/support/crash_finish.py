@@ -13,6 +13,7 @@ from typing import Any
 from retention_agent import finish
 from retention_agent.paths import vault_home
 from retention_agent.vault import deletion
+from retention_agent.vault.deletion import DeletionRequest
 from retention_agent.vault.keystore import PassphraseSource
 from retention_agent.vault.vault import Vault
 
@@ -21,19 +22,16 @@ def main() -> None:
     step, nth = sys.argv[1], int(sys.argv[2])
     calls = 0
 
-    def delete_items(*args: Any, **kwargs: Any) -> Any:
+    def hook(reached: str) -> None:
+        if reached == step and calls == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def delete_items(vault: Vault, request: DeletionRequest, now: dt.datetime) -> Any:
         nonlocal calls
         calls += 1
-        if calls != nth:
-            return deletion.delete_items(*args, **kwargs)
+        return deletion.delete_items(vault, request, now, on_step=hook)
 
-        def hook(reached: str) -> None:
-            if reached == step:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-        return deletion.delete_items(*args, **kwargs, on_step=hook)
-
-    finish.delete_items = delete_items  # type: ignore[assignment]
+    setattr(finish, "delete_items", delete_items)  # noqa: B010 - the one finish uses
     with Vault.open(vault_home(), PassphraseSource()) as vault:
         finish.finish(vault, dt.datetime(2027, 4, 1, tzinfo=dt.UTC), finish.FINISHED)
 
