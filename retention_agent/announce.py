@@ -191,7 +191,8 @@ def deletion_units(timeline: CaseTimeline) -> list[Unit]:
         for item_id in decision.items:
             items, rules = merged.setdefault((decision.due, kind_of[item_id]), ([], set()))
             items.append(item_id)
-            rules.add(decision.rule)
+            if decision.rule is not None:
+                rules.add(decision.rule)
     case_id = timeline.facts.id
     return [
         Unit(case_id, due, kind, tuple(items), tuple(sorted(rules)))

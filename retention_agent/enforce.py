@@ -13,11 +13,12 @@ import datetime as dt
 import sqlite3
 from collections.abc import Collection
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from retention_agent.errors import UnknownCase, VaultNotInitialised
+from retention_agent.errors import CaseDamaged, UnknownCase, VaultNotInitialised
+from retention_agent.i18n import N_
 from retention_agent.policy.assessment import CaseAssessment, Decision, due_now
 from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold, ItemFacts
@@ -29,6 +30,16 @@ from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
 from retention_agent.vault.records import CaseRecord
 from retention_agent.vault.vault import INDEX, Vault
+
+DAMAGED_ROW = N_(
+    "Its row in the index was changed or damaged, so it is deleted at the earliest date "
+    "any reading of the case allows."
+)
+DAMAGED_CASE = N_(
+    "The case's rows in the index were changed or damaged, so no date can be trusted and "
+    "its data is deleted now."
+)
+DAMAGED_REASON = "damaged-index"  # the reason on the receipt of such a deletion
 
 
 @cache
@@ -51,18 +62,23 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def case_facts(vault: Vault, case_id: str) -> CaseFacts:
-    """The readable columns only: no key is unwrapped, nothing decrypted."""
+    """The case's authenticated facts (readable columns; nothing is decrypted). A case
+    whose rows cannot be trusted has no facts to go by: :class:`CaseDamaged`. A hold
+    whose row is damaged is left out: it could only postpone."""
     row = vault.db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
     if row is None:
         raise UnknownCase(case=case_id)
-    return _facts(vault.db, row)
+    if not vault.damage.case_trusted(case_id):
+        raise CaseDamaged(case=case_id)
+    return _facts(vault.db, row, skip_holds=vault.damage.rows.get("holds", set()))
 
 
-def _facts(db: sqlite3.Connection, row: sqlite3.Row) -> CaseFacts:
+def _facts(db: sqlite3.Connection, row: sqlite3.Row, skip_holds: Collection[int] = ()) -> CaseFacts:
     case_id = row["id"]
     holds = tuple(
         Hold(placed_on=dt.date.fromisoformat(h["placed_on"]), until=_hold_end(h))
-        for h in db.execute("SELECT * FROM holds WHERE case_id = ?", (case_id,))
+        for h in db.execute("SELECT rowid AS row_id, * FROM holds WHERE case_id = ?", (case_id,))
+        if h["row_id"] not in skip_holds
     )
     return CaseFacts(
         id=case_id,
@@ -88,7 +104,19 @@ def _hold_end(row: sqlite3.Row) -> dt.date:
 
 
 def item_facts(vault: Vault, case_id: str) -> tuple[ItemFacts, ...]:
-    return _items(vault.db, case_id)
+    """The case's items whose rows are authenticated (see :func:`damaged_items`)."""
+    return tuple(i for i in _items(vault.db, case_id) if i.id not in vault.damage.items)
+
+
+def damaged_items(vault: Vault, case_id: str) -> tuple[str, ...]:
+    """Items of the case whose rows failed authentication: their kind and date are
+    unknown, so they are deleted at the earliest date any kind would be (:func:`assess`)."""
+    return tuple(i.id for i in _items(vault.db, case_id) if i.id in vault.damage.items)
+
+
+def live_item_ids(vault: Vault, case_id: str) -> tuple[str, ...]:
+    """Every item of the case, damaged or not (for deleting a whole case)."""
+    return tuple(i.id for i in _items(vault.db, case_id))
 
 
 def _items(db: sqlite3.Connection, case_id: str) -> tuple[ItemFacts, ...]:
@@ -102,7 +130,44 @@ def _items(db: sqlite3.Connection, case_id: str) -> tuple[ItemFacts, ...]:
 
 
 def assess(vault: Vault, case: CaseRecord, today: dt.date) -> CaseAssessment:
-    return evaluate(case_facts(vault, case.id), item_facts(vault, case.id), policy_of(case), today)
+    """The engine's assessment of the case from its authenticated facts. Damage never
+    postpones a deletion: an item whose row is damaged is due at the earliest date any
+    kind of item would be in this case; a case whose rows cannot be trusted has every
+    item due today."""
+    if not vault.damage.case_trusted(case.id):
+        return _untrusted(case, live_item_ids(vault, case.id), policy_of(case), today)
+    facts, policy = case_facts(vault, case.id), policy_of(case)
+    assessment = evaluate(facts, item_facts(vault, case.id), policy, today)
+    damaged = [_earliest(facts, policy, item, today) for item in damaged_items(vault, case.id)]
+    if not damaged:
+        return assessment
+    decisions = sorted([*assessment.decisions, *damaged], key=lambda d: (d.due, d.items))
+    return replace(assessment, decisions=tuple(decisions))
+
+
+def _earliest(facts: CaseFacts, policy: Policy, item_id: str, today: dt.date) -> Decision:
+    """The deletion of a damaged item: as if it were each kind, added at the start."""
+    probes = [ItemFacts(f"{item_id}#{kind}", kind, facts.start) for kind in KINDS]
+    assessment = evaluate(facts, probes, policy, today)
+    due = min(
+        (d.due for d in assessment.decisions if d.action == "delete" and d.items),
+        default=today,
+    )
+    return Decision(due, "delete", None, DAMAGED_ROW, (), (item_id,))
+
+
+def _untrusted(
+    case: CaseRecord, item_ids: tuple[str, ...], policy: Policy, today: dt.date
+) -> CaseAssessment:
+    decisions = (Decision(today, "delete", None, DAMAGED_CASE, (), item_ids),) if item_ids else ()
+    return CaseAssessment(
+        case_id=case.id,
+        phase="ending" if item_ids else "closed",
+        year_end=policy.timing.year.after(case.start),
+        assumed_end=None,
+        ended=today,
+        decisions=decisions,
+    )
 
 
 def pending(assessment: CaseAssessment, today: dt.date) -> tuple[Decision, ...]:
@@ -136,12 +201,14 @@ def due_deletions(
         if not item_ids:
             continue
         policy = policy_of(case)
+        damage = any(d.rule is None and d.reason in (DAMAGED_ROW, DAMAGED_CASE) for d, _ in chosen)
         request = DeletionRequest(
             case_id=case.id,
             item_ids=item_ids,
-            rules=tuple(sorted({d.rule for d, _ids in chosen})),
+            rules=tuple(sorted({d.rule for d, _ids in chosen if d.rule is not None})),
             policy_id=policy.id,
             policy_version=policy.version,
+            reason=DAMAGED_REASON if damage else None,
         )
         kinds = _kinds_of(vault, case.id, item_ids)
         due.append(DueDeletion(case.id, request, kinds))
@@ -149,7 +216,7 @@ def due_deletions(
 
 
 def _kinds_of(vault: Vault, case_id: str, item_ids: tuple[str, ...]) -> tuple[Kind, ...]:
-    present = {item.kind for item in item_facts(vault, case_id) if item.id in item_ids}
+    present = {item.kind for item in _items(vault.db, case_id) if item.id in item_ids}
     return tuple(kind for kind in KINDS if kind in present)
 
 

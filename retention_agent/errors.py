@@ -233,6 +233,15 @@ class BadEndDate(RetentionError):
     exit_code = ExitCode.INPUT
 
 
+class CaseDamaged(RetentionError):
+    message = N_(
+        "The rows of case {case} in the vault's index were changed or damaged, so nothing "
+        "can be recorded for it. Its data is deleted at the next 'retention apply'; "
+        "'retention verify' says more."
+    )
+    exit_code = ExitCode.INTEGRITY
+
+
 class CaseNotEnded(RetentionError):
     message = N_(
         "Case {case} has not ended, so there is no photo export to record. "

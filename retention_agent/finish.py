@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from retention_agent import __version__
-from retention_agent.enforce import case_facts, item_facts, policy_of
+from retention_agent.enforce import case_facts, item_facts, live_item_ids, policy_of
 from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import N_
 from retention_agent.vault import receipts, teardown
@@ -55,9 +55,12 @@ def still_held(vault: Vault, today: dt.date) -> list[StillHeld]:
     held = []
     for case in list_cases(vault):
         items = item_facts(vault, case.id)
-        if not items:
+        if not live_item_ids(vault, case.id):
             continue
-        holds = [hold.until for hold in case_facts(vault, case.id).holds if hold.until >= today]
+        # A damaged case's holds cannot be trusted: they protect nothing.
+        trusted = vault.damage.case_trusted(case.id)
+        facts_holds = case_facts(vault, case.id).holds if trusted else ()
+        holds = [hold.until for hold in facts_holds if hold.until >= today]
         kinds: dict[str, int] = dict(Counter(str(item.kind) for item in items))
         held.append(StillHeld(case.id, kinds, max(holds, default=None)))
     return held
@@ -77,7 +80,7 @@ def delete_everything(vault: Vault, now: dt.datetime, reason: str) -> None:
         policy = policy_of(cases[case.case_id])
         request = DeletionRequest(
             case_id=case.case_id,
-            item_ids=tuple(item.id for item in item_facts(vault, case.case_id)),
+            item_ids=live_item_ids(vault, case.case_id),
             rules=(),
             policy_id=policy.id,
             policy_version=policy.version,

@@ -189,10 +189,15 @@ def expire_tombstones(vault: Vault, today: dt.date) -> int:
 
 
 def checklist_done(vault: Vault, case_id: str) -> dict[str, dt.date]:
-    rows = vault.db.execute(
-        "SELECT place, done_on FROM checklist WHERE case_id = ?", (case_id,)
+    """Places recorded as cleaned up; an entry whose row is damaged counts as not done."""
+    found = vault.db.execute(
+        "SELECT rowid AS row_id, place, done_on FROM checklist WHERE case_id = ?", (case_id,)
     ).fetchall()
-    return {row["place"]: dt.date.fromisoformat(row["done_on"]) for row in rows}
+    return {
+        row["place"]: dt.date.fromisoformat(row["done_on"])
+        for row in found
+        if vault.damage.row_trusted("checklist", row["row_id"])
+    }
 
 
 def _undecided(vault: Vault, case_id: str) -> CaseFacts:

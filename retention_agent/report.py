@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from retention_agent import __version__, contact_person
 from retention_agent.contact_person import ContactPerson
-from retention_agent.enforce import case_facts, item_facts, pending, policy_of
+from retention_agent.enforce import assess, case_facts, pending, policy_of
 from retention_agent.lifecycle import checklist_done, checklist_places
 from retention_agent.policy.assessment import CaseAssessment, Decision
-from retention_agent.policy.engine import evaluate
 from retention_agent.policy.facts import CaseFacts, Hold
 from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import Policy
@@ -62,8 +61,10 @@ def build_status(vault: Vault, now: dt.datetime) -> Status:
     )
     cases = []
     for record in list_cases(vault):
-        facts = case_facts(vault, record.id)
-        assessment = evaluate(facts, item_facts(vault, record.id), policy_of(record), today)
+        # A case whose rows cannot be trusted shows only its start; its items are due now.
+        trusted = vault.damage.case_trusted(record.id)
+        facts = case_facts(vault, record.id) if trusted else CaseFacts(record.id, record.start)
+        assessment = assess(vault, record, today)
         cases.append(
             CaseStatus(
                 case=record,

@@ -101,22 +101,40 @@ def _sealed_values(vault: Vault, report: Report) -> None:
 
 def _blobs(vault: Vault, report: Report) -> None:
     known: set[str] = set()
+    work: list[tuple[str, str, bytes, str]] = []  # (item id, blob path, data key, vault id)
     for row in vault.db.execute("SELECT id, blob FROM items").fetchall():
         known.add(row["blob"])
         path = vault.blob_path(row["blob"])
         if not path.exists():
             continue  # reported by the index check as blob_missing
-        report.blobs += 1
         try:
             data_key = vault.unwrap(item_key_id(row["id"]))
-            with path.open("rb") as handle:
-                for chunk in crypto.decrypt_stream(handle, data_key, vault.id, row["id"]):
-                    report.bytes += len(chunk)
-        except (crypto.TamperedError, OSError):
+        except crypto.TamperedError:
             report.add(row["id"], "blob_damaged")
+            continue
+        work.append((row["id"], str(path), data_key, vault.id))
+    for item_id, size in map(_decrypt, work):
+        report.blobs += 1
+        if size is None:
+            report.add(item_id, "blob_damaged")
+        else:
+            report.bytes += size
     for path in vault.blobs.iterdir():
         if path.name not in known:
             report.add(f"blobs/{path.name}", "orphan_blob")
+
+
+def _decrypt(job: tuple[str, str, bytes, str]) -> tuple[str, int | None]:
+    """Decrypt one blob to nowhere: (item id, plaintext size, or None if it is damaged)."""
+    item_id, path, data_key, vault_id = job
+    size = 0
+    try:
+        with open(path, "rb") as handle:
+            for chunk in crypto.decrypt_stream(handle, data_key, vault_id, item_id):
+                size += len(chunk)
+    except (crypto.TamperedError, OSError):
+        return item_id, None
+    return item_id, size
 
 
 def _too_open(vault: Vault) -> Iterator[str]:

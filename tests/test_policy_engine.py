@@ -36,7 +36,7 @@ def assess(case: CaseFacts, now: dt.date, items: tuple[ItemFacts, ...] = ITEMS) 
     return evaluate(case, items, default_policy(), now)
 
 
-def deletions(assessment: CaseAssessment) -> list[tuple[dt.date, str, tuple[str, ...]]]:
+def deletions(assessment: CaseAssessment) -> list[tuple[dt.date, str | None, tuple[str, ...]]]:
     return [(x.due, x.rule, x.items) for x in assessment.decisions if x.action == "delete"]
 
 

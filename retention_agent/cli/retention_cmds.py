@@ -71,7 +71,7 @@ def plan(case_id: str | None, as_json: bool) -> None:
         for decision in decisions:
             click.echo(
                 f"  {format_date(decision.due):<18} {action_label(decision.action):<22} "
-                f"{kinds_label(decision.kinds):<34} ({decision.rule})"
+                f"{kinds_label(decision.kinds):<34} ({decision.rule or '—'})"
             )
             click.echo(f"  {'':<18} {_(decision.reason)}")
 

@@ -196,7 +196,7 @@ def _render_case(case: CaseStatus, today: dt.date, person: ContactPerson | None)
     for decision in case.next[:NEXT_SHOWN]:
         due = _("now") if decision.due < today else format_date(decision.due)
         kinds = f" – {kinds_label(decision.kinds)}" if decision.kinds else ""
-        line(f"  {due}: {action_label(decision.action)}{kinds} ({decision.rule})")
+        line(f"  {due}: {action_label(decision.action)}{kinds} ({decision.rule or '—'})")
     if len(case.next) > NEXT_SHOWN:
         line("  " + _("… 'retention plan --case {case}' shows all.").format(case=case.case.id))
     if _has_ended(case, today):

@@ -31,7 +31,9 @@ ACTIONS: tuple[Action, ...] = ("remind", "offer_photo_export", "advise", "delete
 class Decision:
     due: dt.date  # the day it takes effect, after any hold
     action: Action
-    rule: RuleId  # the policy rule that causes it
+    # The policy rule that causes it; None when no rule does (the family's own decision,
+    # or damage in the vault's index: then ``reason`` says which).
+    rule: RuleId | None
     reason: str  # an English msgid: show it with _(reason)
     kinds: tuple[Kind, ...] = ()
     items: tuple[str, ...] = ()  # item ids, for "offer_photo_export" and "delete"

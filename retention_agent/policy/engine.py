@@ -238,7 +238,7 @@ def _order(decision: Decision) -> tuple[dt.date, int, str, str, tuple[int, ...],
     return (
         decision.due,
         ACTIONS.index(decision.action),
-        decision.rule,
+        decision.rule or "",
         decision.reason,
         tuple(KINDS.index(kind) for kind in decision.kinds),
         decision.items,

@@ -75,11 +75,17 @@ def list_cases(vault: Vault) -> list[CaseRecord]:
 
 
 def _record(vault: Vault, row: sqlite3.Row) -> CaseRecord:
+    """The case with its alias; a damaged alias (or key) leaves it without one, marked
+    damaged, so every command can still show the case by its id."""
     alias = notes = None
+    damaged = not vault.damage.case_trusted(row["id"])
     if row["sealed"] is not None:
         key_id = case_key_id(row["id"])
-        fields = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, row["sealed"])
-        alias, notes = fields["alias"], fields["notes"]
+        try:
+            fields = crypto.unseal(vault.unwrap(key_id), vault.id, key_id, row["sealed"])
+            alias, notes = fields["alias"], fields["notes"]
+        except crypto.TamperedError:
+            damaged = True
     return CaseRecord(
         id=row["id"],
         start=dt.date.fromisoformat(row["start"]),
@@ -89,4 +95,5 @@ def _record(vault: Vault, row: sqlite3.Row) -> CaseRecord:
         policy_text=row["policy_text"],
         alias=alias,
         notes=notes,
+        damaged=damaged,
     )

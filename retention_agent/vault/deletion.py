@@ -199,8 +199,15 @@ def rewrap_all(vault: Vault, new_epoch: int, new_kek: bytes) -> list[str]:
     again once the old KEK is gone) and returned, so one damaged row never stops a
     rotation; its item then counts as damaged."""
     lost: list[str] = []
+    items = {row["id"] for row in vault.db.execute("SELECT id FROM items")}
     with vault.transaction():
         for row in vault.db.execute("SELECT id FROM keys").fetchall():
+            prefix, _, item = row["id"].partition(":")
+            if prefix == "item" and item not in items:
+                # Its item's row is gone (someone removed it): nothing to keep it for.
+                lost.append(row["id"])
+                vault.db.execute("DELETE FROM keys WHERE id = ?", (row["id"],))
+                continue
             try:
                 data_key = vault.unwrap(row["id"])
             except crypto.TamperedError:

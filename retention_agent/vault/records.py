@@ -21,6 +21,7 @@ class CaseRecord:
     policy_text: str
     alias: str | None  # None once the case has been anonymised after its last deletion
     notes: str | None = None
+    damaged: bool = False  # its rows or its sealed alias failed authentication
 
 
 @dataclass(frozen=True)
