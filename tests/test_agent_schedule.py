@@ -295,3 +295,17 @@ def test_after_not_yet_the_family_is_asked_whether_the_photos_were_sent(
     clock.set(ended + dt.timedelta(days=12))
     agent.evaluate()
     assert "have you sent the photos?" not in " ".join(told.titles()[2:])
+
+
+def test_its_own_reads_never_wake_it_again(vault_home: Path, case_id: str) -> None:
+    """Reading the timelines and the contact person makes or removes an empty WAL: that
+    is no change to the index, or an idle agent would look again at every tick."""
+    agent, _told = make_agent(vault_home, Clock(days(-60)))
+    agent.step()
+    assert agent.contact_known  # the vault was opened (the keyring has the key)
+    for _tick in range(3):
+        assert not agent.wakeups.index_written()
+        agent.evaluate()
+    with Vault.open(vault_home, PASSPHRASE) as vault:
+        place_hold(vault, case_id, days(-60), days(30), "C2")
+    assert agent.wakeups.index_written()  # a command's write is seen

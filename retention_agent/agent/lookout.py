@@ -37,7 +37,15 @@ from typing import Any
 from retention_agent import thumbnails
 from retention_agent.agent.keyholder import KeyHolder
 from retention_agent.enforce import CaseTimeline, accepts_new
-from retention_agent.errors import RetentionError
+from retention_agent.errors import (
+    RetentionError,
+    SourceChanged,
+    SourceIsSpecial,
+    SourceIsSymlink,
+    SourceMissing,
+    SourceNotRemovable,
+    SourceUnreadable,
+)
 from retention_agent.launch import retention_command
 from retention_agent.names import shown
 from retention_agent.scan import sweep
@@ -53,6 +61,14 @@ DOWNLOADS_SETTLE = 3.0
 EXAMINE_TIMEOUT = 1800.0
 
 Deliver = Callable[[dict[str, Any]], None]
+SOURCE_PROBLEMS = (
+    SourceChanged,
+    SourceIsSpecial,
+    SourceIsSymlink,
+    SourceMissing,
+    SourceNotRemovable,
+    SourceUnreadable,
+)
 
 
 @dataclass
@@ -271,16 +287,20 @@ class Lookout:
         if not finding.still_there():
             del self.findings[token]
             return Outcome(refused="changed")
-        with self.keys.vault(ask_now=True) as vault:
-            ingest_file(
-                vault,
-                case_id=case_id,
-                kind="match_paper",
-                source=finding.path,
-                now=now,
-                keep_original=False,
-                duplicates="skip",
-            )
+        try:
+            with self.keys.vault(ask_now=True) as vault:
+                ingest_file(
+                    vault,
+                    case_id=case_id,
+                    kind="match_paper",
+                    source=finding.path,
+                    now=now,
+                    keep_original=False,
+                    duplicates="skip",
+                )
+        except SOURCE_PROBLEMS:  # their texts name the file: never in a notification
+            del self.findings[token]
+            return Outcome(refused="changed")
         del self.findings[token]
         return Outcome(taken_in=case_id)
 

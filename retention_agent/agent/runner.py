@@ -188,6 +188,7 @@ class Agent(Voice):
         except RetentionError as error:
             self.problem_from(error)
             return
+        self._peek()
         exported = records.latest_exports(self.home)
         self.plan = announce.plan(self.timelines, self.memory, today, exported)
         self.memory = self.plan.memory
@@ -381,8 +382,19 @@ class Agent(Voice):
 
     # --- the lookout --------------------------------------------------------------------
 
+    def _peek(self) -> None:
+        """The contact person, for the tray, where the key is there without asking (the
+        keyring, RETENTION_PASSPHRASE, or a passphrase given earlier)."""
+        try:
+            with self.keys.vault(ask=False, read_only=True) as vault:
+                self.contact = contact_person.get(vault)
+                self.contact_known = True
+        except RetentionError:
+            pass
+
     def _opened(self, vault: Vault) -> None:
-        """Each sweep opens the vault (read-only): the contact person is read then."""
+        """Each sweep opens the vault (read-only): the contact person is read then, and
+        asked for once (no name in the text) where none is recorded."""
         self.contact = contact_person.get(vault)
         self.contact_known = True
         if self.contact is None and self.timelines:
