@@ -22,7 +22,7 @@ from retention_agent.agent import texts
 from retention_agent.announce import Notice
 from retention_agent.desktop import notify
 from retention_agent.desktop.buttons import Button
-from retention_agent.i18n import set_language
+from retention_agent.i18n import Language, set_language
 from tests.support.desktop import Desktop, desktop, dunst, dunst_history, missing, wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -198,7 +198,7 @@ GUIDE_LOOK = """[global]
 
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_a_notification_as_the_guides_show_it(
-    session: Desktop, log: tuple[logging.Logger, Lines], tmp_path: Path, language: str
+    session: Desktop, log: tuple[logging.Logger, Lines], tmp_path: Path, language: Language
 ) -> None:
     """The photo offer with its button, on a real notification server, pictured for the
     guides (``RETENTION_SCREENSHOTS=1`` writes docs/screenshots/notification-<lang>.png)."""
