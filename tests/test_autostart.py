@@ -19,7 +19,8 @@ COMMAND = ["/opt/Hjem til Os/bin/retention", "agent", "run"]
 
 
 def where(platform: str, home: Path, **environ: str) -> Where:
-    return Where(platform, home, environ)
+    """Where, with no system-wide entry unless the test names the folders."""
+    return Where(platform, home, {"XDG_CONFIG_DIRS": str(home / "no-system"), **environ})
 
 
 def test_xdg_entry_is_valid_and_runs_the_installed_program(tmp_path: Path) -> None:
