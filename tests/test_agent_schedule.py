@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from retention_agent import contact_person
 from retention_agent.agent import heartbeat
 from retention_agent.agent import memory as agent_memory
+from retention_agent.contact_person import ContactPerson
 from retention_agent.desktop.buttons import Button
 from retention_agent.export import offer, records
 from retention_agent.lifecycle import place_hold, record_continue, record_end
@@ -309,3 +311,38 @@ def test_its_own_reads_never_wake_it_again(vault_home: Path, case_id: str) -> No
     with Vault.open(vault_home, PASSPHRASE) as vault:
         place_hold(vault, case_id, days(-60), days(30), "C2")
     assert agent.wakeups.index_written()  # a command's write is seen
+
+
+class ShownTray:
+    """Keeps what the agent asked its tray to show."""
+
+    def __init__(self) -> None:
+        self.shown: list[dict[str, object]] = []
+
+    def show(self, status: dict[str, object]) -> None:
+        self.shown.append(status)
+
+    def stop(self) -> None:
+        pass
+
+
+def test_the_contact_person_is_in_the_tray_and_never_in_a_notification(
+    vault_home: Path, case_id: str
+) -> None:
+    with Vault.open(vault_home, PASSPHRASE) as vault:
+        contact_person.set_person(vault, ContactPerson("Mette Kontaktsen", "+45 12 34 56 78"), NOW)
+    clock = Clock(days(-40))
+    agent, told = make_agent(vault_home, clock)
+    tray = ShownTray()
+    agent.tray = tray
+    for offset in (-30, -7, -1, 0, 1):
+        clock.set(days(offset))
+        agent.evaluate()
+    assert told.sent
+    assert all("Kontaktsen" not in title + body for title, body in told.sent)
+    assert "contact person" in " ".join(body for _title, body in told.sent)
+    assert tray.shown[-1]["contact"] == {
+        "name": "Mette Kontaktsen",
+        "phone": "+45 12 34 56 78",
+        "email": None,
+    }

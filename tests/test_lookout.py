@@ -146,6 +146,10 @@ def test_each_finding_is_told_once_also_after_a_restart(
             wait_for(lambda made=made: bool(made.lookout.findings), "the sweep")  # type: ignore[misc]
         titles = [t for t in told.titles() if "outside the vault" in t]
         assert titles == (["A copy of a vault item is outside the vault"] if _restart == 0 else [])
+        assert made.lookout.tray_status([])["copies"] == 1  # listed again after the restart
+    kept = (vault_home / lookout_module.SEEN_FILE).read_bytes()
+    assert b"copy.jpg" not in kept
+    assert b"Downloads" not in kept
 
 
 def jpeg(image: Image.Image, quality: int) -> bytes:
@@ -177,18 +181,22 @@ def test_the_slow_sweep_finds_resized_photos_in_pictures(
 
 def test_without_the_key_only_pdfs_are_looked_at(tmp_path: Path, downloads: Path) -> None:
     match_paper_pdf(downloads / "profil.pdf", ALIAS)
+    (downloads / "faktura.pdf").write_bytes(b"%PDF-1.4 not a match paper")
     (downloads / "photo.jpg").write_bytes(b"not looked at without the key")
     seen = Seen()
     seen.follow(None)
     found = sweep.first_pass([Place(downloads, "downloads")], seen, None, None)
-    assert [c.path.name for c in found.candidates] == ["profil.pdf"]
+    assert sorted(c.path.name for c in found.candidates) == ["faktura.pdf", "profil.pdf"]
     assert found.findings == []
-    answer = sweep.examine(downloads / "profil.pdf", "pdf")
-    assert answer == {"match_paper": True}
-    finding = sweep.examined(found.candidates[0], answer, None, seen)
-    assert finding is not None
-    again = sweep.first_pass([Place(downloads, "downloads")], seen, None, None)
-    assert again.candidates == []  # looked at once: nothing new
+    for candidate in found.candidates:
+        answer = sweep.examine(candidate.path, "pdf")
+        finding = sweep.examined(candidate, answer, None, seen)
+        assert (finding is not None) == (candidate.path.name == "profil.pdf")
+    # Read once; what was found is found again (the tray lists it after a restart too).
+    again = sweep.first_pass(
+        [Place(downloads, "downloads")], Seen.from_bytes(seen.to_bytes()), None, None
+    )
+    assert [c.path.name for c in again.candidates] == ["profil.pdf"]
 
 
 def test_new_items_make_every_file_worth_a_new_look(
@@ -218,15 +226,19 @@ def test_a_sweep_is_bounded(
     tmp_path: Path, downloads: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sweep, "MAX_FILES", 10)
-    for number in range(30):
-        (downloads / f"file-{number}.txt").write_bytes(b"x")
+    for number in range(25):
+        (downloads / f"file-{number}.pdf").write_bytes(b"%PDF-1.4 x")
+        (downloads / f"other-{number}.txt").write_bytes(b"never read")
     seen = Seen()
-    first = sweep.first_pass([Place(downloads, "downloads")], seen, None, None)
-    assert not first.complete
-    assert len(seen.files) == 10
-    second = sweep.first_pass([Place(downloads, "downloads")], seen, None, None)
-    assert len(seen.files) == 20  # the next sweep goes on where this one stopped
-    assert not second.complete
+    passes: list[sweep.Pass] = []
+    while not passes or not passes[-1].complete:
+        found = sweep.first_pass([Place(downloads, "downloads")], seen, None, None)
+        for candidate in found.candidates:
+            sweep.examined(candidate, {"match_paper": False}, None, seen)
+        passes.append(found)
+    # Each sweep goes on where the one before stopped.
+    assert [len(p.candidates) for p in passes] == [10, 10, 5]
+    assert len(seen.pdfs) == 25
 
 
 def test_the_lookout_sleeps_between_sweeps(vault_home: Path, case_id: str) -> None:

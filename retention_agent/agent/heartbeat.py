@@ -120,10 +120,15 @@ def to_json(agent: AgentStatus) -> dict[str, Any]:
 
 def write_json(path: Path, value: Any) -> None:
     """Replace ``path`` atomically with ``value`` as JSON (mode 0600), durable on return."""
+    write_private(path, json.dumps(value, default=_default, indent=1).encode())
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically with ``data`` (mode 0600), durable on return."""
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
     files.remove_quietly(part)
     with files.open_private_new(part) as handle:
-        handle.write(json.dumps(value, default=_default, indent=1).encode())
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(part, path)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from retention_agent import thumbnails
+from retention_agent.agent.heartbeat import write_private
 from retention_agent.agent.keyholder import KeyHolder
 from retention_agent.enforce import CaseTimeline, accepts_new
 from retention_agent.errors import (
@@ -55,6 +56,7 @@ from retention_agent.scan.targets import Targets, load_targets
 from retention_agent.vault import originals
 from retention_agent.vault.vault import Vault
 
+SEEN_FILE = "agent-seen.json"  # what the sweeps have looked at (digests, no names)
 FIRST_SWEEP = 120.0  # seconds
 EVERY = 6 * 3600.0
 DOWNLOADS_SETTLE = 3.0
@@ -106,7 +108,7 @@ class Lookout:
         self.findings: dict[str, Finding] = {}  # token -> what is still out there
         self._deliver = deliver
         self._clock = clock
-        self._seen = Seen()
+        self._seen = _load_seen(home)
         self._next = clock() + first_sweep
         self._quick: float | None = None  # a sweep of Downloads only
         self._worker: threading.Thread | None = None
@@ -183,6 +185,10 @@ class Lookout:
                 found += self._examine(first.candidates, prepared.targets)
         except Exception as error:  # a sweep must never take the agent down
             self.log.warning("sweep failed: %s", type(error).__name__)
+        try:
+            write_private(self.home / SEEN_FILE, self._seen.to_bytes())
+        except OSError as error:
+            self.log.warning("what the sweep saw was not kept (error %s)", error.errno)
         self._deliver({"source": "lookout", "found": found, "complete": complete})
 
     def _examine(self, candidates: Sequence[Candidate], targets: Targets | None) -> list[Finding]:
@@ -317,6 +323,13 @@ class Lookout:
                 if f.what == "match_paper"
             ],
         }
+
+
+def _load_seen(home: Path) -> Seen:
+    try:
+        return Seen.from_bytes((home / SEEN_FILE).read_bytes())
+    except OSError:
+        return Seen()
 
 
 def paper_cases(timelines: Sequence[CaseTimeline], today: dt.date) -> list[str]:

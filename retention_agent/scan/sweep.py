@@ -2,10 +2,10 @@
 items (exact, or photos resized or re-encoded), and new PDFs that look like a match
 paper. The same checks as ``retention scan``, cut for a process that runs all day:
 
-- **Only what is new.** :class:`Seen` remembers (in memory only: no path is written
-  anywhere) each file looked at by device, inode, size and modification time; a later
-  sweep passes over it. When the vault's items change, the copies are looked for
-  again everywhere.
+- **Only what is new.** :class:`Seen` remembers each file looked at by a digest of its
+  device, inode, size and modification time (no name: no path is written anywhere); a
+  later sweep, also after a restart, passes over it. When the vault's items change,
+  their copies are looked for again everywhere.
 - **Bounded.** At most ``MAX_FILES`` new files are looked at, ``MAX_EXAMINED`` pictures
   and PDFs examined and ``MAX_WALKED`` entries walked per sweep; what is left waits for
   the next one.
@@ -17,9 +17,14 @@ paper. The same checks as ``retention scan``, cut for a process that runs all da
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import hmac
+import json
 import os
 import stat
+import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +39,7 @@ from retention_agent.vault.sources import Identity
 MAX_FILES = 20_000
 MAX_EXAMINED = 2_000
 MAX_WALKED = 500_000
+SEEN_FORMAT = 1
 READ_CHUNK = 1 << 20
 PDF_MAX_BYTES = 20 << 20  # as scan.matchpaper: a profile is a page or two
 
@@ -78,17 +84,55 @@ class Candidate:
 
 @dataclass
 class Seen:
-    """What the agent has looked at since it started (memory only)."""
+    """What the agent has looked at, by a short digest of each file's device, inode,
+    size and modification time (no name, no content): files looked at for exact copies
+    of the items it had then, PDFs read, and pictures hashed for the photos it had then.
+    The agent keeps it across restarts (``to_bytes``), so a sweep after a login reads
+    only what is new. A file with a finding is never marked: every sweep finds it again
+    (cheaply) while it is there, so the tray lists it after a restart too."""
 
-    files: set[tuple[int, int, int, int]] = field(default_factory=set)
-    targets: frozenset[str] = frozenset()  # which items the copies were looked for
+    copies: set[int] = field(default_factory=set)
+    pdfs: set[int] = field(default_factory=set)
+    pictures: set[int] = field(default_factory=set)
+    items: str = ""  # digest of the items the copies were looked for
+    photos: str = ""  # digest of the photos the pictures were compared with
 
     def follow(self, targets: Targets | None) -> None:
-        """New or deleted items: every file is looked at again for copies."""
-        present = frozenset(targets.by_item) if targets is not None else frozenset()
-        if present != self.targets:
-            self.files.clear()
-            self.targets = present
+        """Items came or went: look for their copies again; photos came or went:
+        compare the pictures again. PDFs are read once whatever the vault holds."""
+        items, photos = _digests(targets)
+        if items != self.items:
+            self.copies.clear()
+            self.items = items
+        if photos != self.photos:
+            self.pictures.clear()
+            self.photos = photos
+
+    def to_bytes(self) -> bytes:
+        value = {
+            "format": SEEN_FORMAT,
+            "items": self.items,
+            "photos": self.photos,
+            **{name: _packed(getattr(self, name)) for name in ("copies", "pdfs", "pictures")},
+        }
+        return json.dumps(value).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Seen:
+        """What :meth:`to_bytes` wrote; a fresh start for anything else."""
+        try:
+            value = json.loads(data)
+            if value["format"] != SEEN_FORMAT:
+                return cls()
+            return cls(
+                copies=_unpacked(value["copies"]),
+                pdfs=_unpacked(value["pdfs"]),
+                pictures=_unpacked(value["pictures"]),
+                items=str(value["items"]),
+                photos=str(value["photos"]),
+            )
+        except (ValueError, KeyError, TypeError, binascii.Error, struct.error):
+            return cls()
 
 
 @dataclass
@@ -112,10 +156,20 @@ def first_pass(
     the vault has photos) pictures become candidates for :func:`examine`. Without the
     vault's key (``targets`` None) only PDFs are looked at."""
     result = Pass()
+    exact = targets is not None and fingerprinter is not None
     for path, info, place in _walk(places, skip):
-        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
         result.walked += 1
-        if key in seen.files:
+        key = file_key(info)
+        suffix = path.suffix.lower()
+        copy = exact and key not in seen.copies
+        pdf = suffix == ".pdf" and info.st_size <= PDF_MAX_BYTES and key not in seen.pdfs
+        picture = (
+            suffix in IMAGE_SUFFIXES
+            and targets is not None
+            and bool(targets.photos)
+            and key not in seen.pictures
+        )
+        if not (copy or pdf or picture):
             if result.walked >= MAX_WALKED:
                 result.complete = False
                 break
@@ -125,19 +179,18 @@ def first_pass(
             break
         result.looked_at += 1
         identity = Identity.of(info)
-        if targets is not None and fingerprinter is not None and info.st_size in targets.by_size:
-            found = _exact(path, identity, place, targets, fingerprinter)
+        if copy and targets is not None and fingerprinter is not None:
+            found = None
+            if info.st_size in targets.by_size:
+                found = _exact(path, identity, place, targets, fingerprinter)
             if found is not None:
-                seen.files.add(key)
                 result.findings.append(found)
                 continue
-        suffix = path.suffix.lower()
-        if suffix == ".pdf" and info.st_size <= PDF_MAX_BYTES:
+            seen.copies.add(key)
+        if pdf:
             result.candidates.append(Candidate(path, identity, place, "pdf"))
-        elif suffix in IMAGE_SUFFIXES and targets is not None and targets.photos:
+        elif picture:
             result.candidates.append(Candidate(path, identity, place, "image"))
-        else:
-            seen.files.add(key)  # nothing more to learn from it
     return result
 
 
@@ -146,14 +199,16 @@ def examined(
 ) -> Finding | None:
     """What the examiner's answer for ``candidate`` means."""
     i = candidate.identity
-    seen.files.add((i.device, i.inode, i.size, i.mtime_ns))
-    if candidate.examine == "pdf" and answer.get("match_paper") is True:
-        return Finding("match_paper", candidate.path, i, candidate.place)
-    found = PerceptualHash.from_json(answer.get("phash"))
-    if candidate.examine != "image" or found is None or targets is None:
+    key = _key(i.device, i.inode, i.size, i.mtime_ns)
+    if candidate.examine == "pdf":
+        if answer.get("match_paper") is True:
+            return Finding("match_paper", candidate.path, i, candidate.place)
+        seen.pdfs.add(key)
         return None
-    match = targets.likely(found)
+    found = PerceptualHash.from_json(answer.get("phash"))
+    match = None if found is None or targets is None else targets.likely(found)
     if match is None:
+        seen.pictures.add(key)
         return None
     target, similarity = match
     return Finding(
@@ -166,6 +221,36 @@ def examined(
         target.deleted,
         similarity,
     )
+
+
+def file_key(info: os.stat_result) -> int:
+    return _key(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _key(*numbers: int) -> int:
+    digest = hashlib.blake2b(b"|".join(b"%d" % n for n in numbers), digest_size=8).digest()
+    return int.from_bytes(digest)
+
+
+def _digests(targets: Targets | None) -> tuple[str, str]:
+    if targets is None:
+        return "", ""
+    items = hashlib.blake2b(digest_size=16)
+    photos = hashlib.blake2b(digest_size=16)
+    for target in sorted(targets.by_item.values(), key=lambda t: t.item_id):
+        items.update(f"{target.size}:{target.fingerprint}|".encode())
+        if target.perceptual is not None:
+            photos.update(json.dumps(target.perceptual.to_json(), sort_keys=True).encode())
+    return items.hexdigest(), photos.hexdigest()
+
+
+def _packed(keys: set[int]) -> str:
+    return base64.b64encode(struct.pack(f">{len(keys)}Q", *sorted(keys))).decode()
+
+
+def _unpacked(text: str) -> set[int]:
+    data = base64.b64decode(text, validate=True)
+    return set(struct.unpack(f">{len(data) // 8}Q", data))
 
 
 def examine(path: Path, what: Examine) -> dict[str, Any]:
