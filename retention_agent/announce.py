@@ -191,7 +191,7 @@ def deletion_units(timeline: CaseTimeline) -> list[Unit]:
         for item_id in decision.items:
             items, rules = merged.setdefault((decision.due, kind_of[item_id]), ([], set()))
             items.append(item_id)
-            if decision.rule is not None:
+            if decision.rule is not None:  # None: a closed case, the family's own decision
                 rules.add(decision.rule)
     case_id = timeline.facts.id
     return [

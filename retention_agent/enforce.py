@@ -4,20 +4,27 @@ its receipt per case.
 
 ``retention apply`` and the background agent call :func:`apply_due`; ``--dry-run`` and
 ``retention plan`` call :func:`due_deletions` / the engine, which never change anything.
-The agent's schedule reads :func:`read_timelines`, which needs no key.
+The agent's schedule reads :func:`read_timelines`, which needs no key. ``retention
+remove`` calls :func:`remove_items` for items added by mistake.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from retention_agent.errors import CaseDamaged, UnknownCase, VaultNotInitialised
+from retention_agent.errors import (
+    CaseDamaged,
+    CaseOnHold,
+    UnknownCase,
+    UnknownItem,
+    VaultNotInitialised,
+)
 from retention_agent.i18n import N_
 from retention_agent.policy.assessment import CaseAssessment, Decision, due_now
 from retention_agent.policy.engine import evaluate
@@ -26,9 +33,8 @@ from retention_agent.policy.loader import load_policy_text
 from retention_agent.policy.model import KINDS, Kind, Policy
 from retention_agent.vault import index
 from retention_agent.vault.cases import list_cases, policy_text
-from retention_agent.vault.deletion import DeletionRequest, delete_items
 from retention_agent.vault.receipts import Receipt
-from retention_agent.vault.records import CaseRecord
+from retention_agent.vault.records import CaseRecord, DeletionRequest
 from retention_agent.vault.vault import INDEX, Vault
 
 DAMAGED_ROW = N_(
@@ -75,6 +81,7 @@ def case_facts(vault: Vault, case_id: str) -> CaseFacts:
 
 def _facts(db: sqlite3.Connection, row: sqlite3.Row, skip_holds: Collection[int] = ()) -> CaseFacts:
     case_id = row["id"]
+    columns = row.keys()  # a version 2 index read before its upgrade has no closing columns
     holds = tuple(
         Hold(placed_on=dt.date.fromisoformat(h["placed_on"]), until=_hold_end(h))
         for h in db.execute("SELECT rowid AS row_id, * FROM holds WHERE case_id = ?", (case_id,))
@@ -90,6 +97,8 @@ def _facts(db: sqlite3.Connection, row: sqlite3.Row, skip_holds: Collection[int]
         export_outcome=row["export_outcome"],
         export_outcome_on=_date(row["export_outcome_on"]),
         holds=holds,
+        closed_on=_date(row["closed_on"]) if "closed_on" in columns else None,
+        offer_on_close=row["offer_on_close"] != 0 if "offer_on_close" in columns else True,
     )
 
 
@@ -180,39 +189,63 @@ def pending(assessment: CaseAssessment, today: dt.date) -> tuple[Decision, ...]:
     )
 
 
+# Why a deletion happened when no policy rule caused it (the receipt's "reason").
+CLOSED_BY_FAMILY = "closed-by-family"  # the family closed a case they had continued
+ADDED_BY_MISTAKE = "added-by-mistake"  # ``retention remove``
+
+
 @dataclass(frozen=True)
 class DueDeletion:
     case_id: str
     request: DeletionRequest
-    kinds: tuple[str, ...]
+    kinds: tuple[Kind, ...]  # in ``KINDS`` order
 
 
 def due_deletions(
     vault: Vault, today: dt.date, only: Collection[str] | None = None
 ) -> list[DueDeletion]:
-    """What ``apply`` would delete today, one entry per case; with ``only``, just those
-    of the given item ids that are due (the agent passes the ones it has announced)."""
+    """What ``apply`` would delete today: per case, one entry for what the policy's rules
+    cause and one for what the family's own decision to close the case causes; with
+    ``only``, just those of the given item ids that are due (the agent passes the ones
+    it has announced)."""
     due = []
     for case in list_cases(vault):
-        decisions = due_now(assess(vault, case, today), today)
-        chosen = [(d, tuple(i for i in d.items if only is None or i in only)) for d in decisions]
+        chosen = [
+            (d, tuple(i for i in d.items if only is None or i in only))
+            for d in due_now(assess(vault, case, today), today)
+        ]
         chosen = [(d, ids) for d, ids in chosen if ids]
-        item_ids = tuple(dict.fromkeys(i for _d, ids in chosen for i in ids))
-        if not item_ids:
-            continue
-        policy = policy_of(case)
-        damage = any(d.rule is None and d.reason in (DAMAGED_ROW, DAMAGED_CASE) for d, _ in chosen)
-        request = DeletionRequest(
-            case_id=case.id,
-            item_ids=item_ids,
-            rules=tuple(sorted({d.rule for d, _ids in chosen if d.rule is not None})),
-            policy_id=policy.id,
-            policy_version=policy.version,
-            reason=DAMAGED_REASON if damage else None,
-        )
-        kinds = _kinds_of(vault, case.id, item_ids)
-        due.append(DueDeletion(case.id, request, kinds))
+        damage = (DAMAGED_ROW, DAMAGED_CASE)
+        by_rule = [(d, ids) for d, ids in chosen if d.rule is not None]
+        damaged = [(d, ids) for d, ids in chosen if d.rule is None and d.reason in damage]
+        by_family = [(d, ids) for d, ids in chosen if d.rule is None and d.reason not in damage]
+        for part, reason in (
+            (by_rule, None),
+            (damaged, DAMAGED_REASON),
+            (by_family, CLOSED_BY_FAMILY),
+        ):
+            if part:
+                due.append(_due(vault, case.id, policy_of(case), part, reason))
     return due
+
+
+def _due(
+    vault: Vault,
+    case_id: str,
+    policy: Policy,
+    chosen: list[tuple[Decision, tuple[str, ...]]],
+    reason: str | None,
+) -> DueDeletion:
+    item_ids = tuple(dict.fromkeys(i for _d, ids in chosen for i in ids))
+    request = DeletionRequest(
+        case_id=case_id,
+        item_ids=item_ids,
+        rules=tuple(sorted({d.rule for d, _ids in chosen if d.rule is not None})),
+        policy_id=policy.id,
+        policy_version=policy.version,
+        reason=reason,
+    )
+    return DueDeletion(case_id, request, _kinds_of(vault, case_id, item_ids))
 
 
 def _kinds_of(vault: Vault, case_id: str, item_ids: tuple[str, ...]) -> tuple[Kind, ...]:
@@ -222,8 +255,50 @@ def _kinds_of(vault: Vault, case_id: str, item_ids: tuple[str, ...]) -> tuple[Ki
 
 def apply_due(vault: Vault, now: dt.datetime, only: Collection[str] | None = None) -> list[Receipt]:
     """Carry out every deletion due on ``now`` (of ``only`` those items, if given);
-    returns one receipt per case."""
+    returns one receipt per entry of :func:`due_deletions`."""
+    from retention_agent.vault.deletion import delete_items  # loaded only to delete
+
     return [delete_items(vault, due.request, now) for due in due_deletions(vault, now.date(), only)]
+
+
+def check_remove(vault: Vault, item_ids: Sequence[str], today: dt.date) -> dict[str, list[str]]:
+    """The items to remove, by case; raises if one does not exist or its case is under a
+    hold (C2), before anything is deleted or anyone is asked."""
+    by_case: dict[str, list[str]] = {}
+    for item_id in dict.fromkeys(item_ids):
+        row = vault.db.execute(
+            "SELECT case_id FROM items WHERE id = ? AND state = 'live'", (item_id,)
+        ).fetchone()
+        if row is None:
+            raise UnknownItem(item=item_id)
+        by_case.setdefault(row["case_id"], []).append(item_id)
+    for case_id in by_case:
+        max_hold = policy_for(vault, case_id).timing.max_hold
+        held = [hold.last_day(max_hold) for hold in case_facts(vault, case_id).holds]
+        if any(last >= today for last in held):
+            raise CaseOnHold(case=case_id, date=max(held))
+    return by_case
+
+
+def remove_items(vault: Vault, item_ids: Sequence[str], now: dt.datetime) -> list[Receipt]:
+    """Delete items the family added by mistake, for good, the way ``apply`` deletes:
+    journaled, keys destroyed, the vault key rotated, one receipt per case. Every item is
+    checked (:func:`check_remove`) before any is deleted."""
+    from retention_agent.vault.deletion import delete_items  # loaded only to delete
+
+    receipts = []
+    for case_id, ids in check_remove(vault, item_ids, now.date()).items():
+        policy = policy_for(vault, case_id)
+        request = DeletionRequest(
+            case_id=case_id,
+            item_ids=tuple(ids),
+            rules=(),
+            policy_id=policy.id,
+            policy_version=policy.version,
+            reason=ADDED_BY_MISTAKE,
+        )
+        receipts.append(delete_items(vault, request, now))
+    return receipts
 
 
 # --- The schedule without the key ---------------------------------------------------

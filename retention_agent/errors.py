@@ -7,10 +7,11 @@ and policy file lines, never a child's name or a file's name.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import IntEnum
 from typing import Any, ClassVar
 
-from retention_agent.i18n import N_, _
+from retention_agent.i18n import N_, _, format_date
 from retention_agent.names import shown
 
 
@@ -42,10 +43,27 @@ class RetentionError(Exception):
         super().__init__(self.message.format(**fields))
 
     def user_text(self) -> str:
-        # A field may be a file name the user typed: shown, but never able to fake a
-        # line or steer the terminal (``names.shown``).
-        fields = {k: shown(v) if isinstance(v, str) else v for k, v in self.fields.items()}
-        return _(self.message).format(**fields)
+        return _(self.message).format(**{name: _shown(v) for name, v in self.fields.items()})
+
+
+class Phrase(str):
+    """A field of an error that is itself a message (an English msgid): it is translated
+    when the error is shown, like the error's own text."""
+
+    __slots__ = ()
+
+
+def _shown(value: Any) -> Any:
+    """Dates the reader's way ("1. marts 2027"), phrases in the reader's language, and any
+    other text (it may be a file name the user typed) shown safely: never able to fake a
+    line or steer the terminal (``names.shown``)."""
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, Phrase):
+        return _(value)
+    if isinstance(value, str):
+        return shown(value)
+    return value
 
 
 class VaultNotInitialised(RetentionError):
@@ -213,17 +231,66 @@ class WrongKey(RetentionError):
 
 
 class DecisionAlreadyRecorded(RetentionError):
+    """``decision`` is a :class:`Phrase` saying what was recorded."""
+
     message = N_(
-        "Case {case} already has a decision recorded ({decision}); it cannot be changed here. "
-        "Ask your Red Barnet contact person if it was a mistake."
+        "Case {case} already has a decision recorded: {decision}. It cannot be changed here; "
+        "ask your Red Barnet contact person if it was a mistake."
     )
     exit_code = ExitCode.REFUSED
 
 
 class CaseAlreadyEnded(RetentionError):
     message = N_(
-        "Case {case} counts as ended since {date} because no decision was recorded in time; "
-        "it can no longer be continued."
+        "Case {case} has counted as ended since {date} because no decision was recorded in "
+        "time; it can no longer be continued."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class CaseIsPrivate(RetentionError):
+    message = N_(
+        "Case {case} continues privately, and its Hjem til Os year ended on {date}, so the "
+        "relationship can no longer be recorded as ended. To stop keeping the case's data, "
+        "run 'retention case close --case {case}'."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class CaseNotContinued(RetentionError):
+    message = N_(
+        "Only a case that continues privately after the Hjem til Os year can be closed, and "
+        "case {case} does not. When a relationship ends, everything in its case is deleted "
+        "under R2 anyway ('retention case end' records the end)."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class CloseWithinYear(RetentionError):
+    message = N_(
+        "The Hjem til Os year of case {case} lasts until {date}. If the relationship has "
+        "stopped, record it with 'retention case end --case {case}' (R2)."
+    )
+    exit_code = ExitCode.REFUSED
+
+
+class CaseAlreadyClosed(RetentionError):
+    message = N_("Case {case} was already closed on {date}.")
+    exit_code = ExitCode.REFUSED
+
+
+class StartTooFarAhead(RetentionError):
+    message = N_(
+        "The match date {start} is more than a year from today; the latest date possible is "
+        "{latest}. Check the year."
+    )
+    exit_code = ExitCode.INPUT
+
+
+class CaseOnHold(RetentionError):
+    message = N_(
+        "Case {case} has a hold (C2) until {date}, so nothing in it can be deleted before "
+        "then. Release the hold first with 'retention release --case {case}'."
     )
     exit_code = ExitCode.REFUSED
 
@@ -251,7 +318,9 @@ class CaseNotEnded(RetentionError):
 
 
 class ExportAlreadyRecorded(RetentionError):
-    message = N_("The photo export for case {case} is already recorded as {outcome}.")
+    """``outcome`` is a :class:`Phrase`."""
+
+    message = N_("What happened to the photos of case {case} is already recorded: {outcome}.")
     exit_code = ExitCode.REFUSED
 
 

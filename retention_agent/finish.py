@@ -20,7 +20,8 @@ from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import N_
 from retention_agent.vault import receipts, teardown
 from retention_agent.vault.cases import list_cases
-from retention_agent.vault.deletion import DeletionRequest, delete_items
+from retention_agent.vault.deletion import delete_items
+from retention_agent.vault.records import DeletionRequest
 from retention_agent.vault.vault import Vault
 
 FINISHED = "family-finished"

@@ -128,25 +128,31 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def format_date(value: dt.date, style: Literal["long", "short"] = "long") -> str:
     """A date the way the reader's language writes it: ``27. november 2026``."""
-    from babel.dates import format_date as babel_format_date
+    from retention_agent import datefmt
 
     if isinstance(value, dt.datetime):
         value = value.date()
-    return babel_format_date(value, style, locale=_BABEL_LOCALE[current_language()])
+    return datefmt.format_date(value, style, _BABEL_LOCALE[current_language()])
 
 
 def format_size(size: int) -> str:
-    """A byte count for people: ``1,5 GiB`` in Danish, ``1.5 GiB`` in English."""
-    from babel.numbers import format_decimal
+    """A byte count for people, in the decimal units file managers show: ``566 byte`` and
+    ``1,2 MB`` in Danish, ``566 bytes`` and ``1.2 MB`` in English."""
+    from babel.units import format_unit
 
-    value = float(size)
-    units = ("B", "KiB", "MiB", "GiB", "TiB")
-    step = 0
-    while value >= 1024 and step < len(units) - 1:
-        value /= 1024
-        step += 1
-    unit = units[step]
-    return f"{format_decimal(round(value, 1), locale=_BABEL_LOCALE[current_language()])} {unit}"
+    if size < 1000:
+        return ngettext("{n} byte", "{n} bytes", size).format(n=size)
+    units = ("kilobyte", "megabyte", "gigabyte", "terabyte")
+    value, step = size / 1000, 0
+    while round(value, 1) >= 1000 and step < len(units) - 1:  # "1 MB", not "1.000 kB"
+        value, step = value / 1000, step + 1
+    return format_unit(
+        value,
+        f"digital-{units[step]}",
+        length="short",
+        format="#,##0.#",
+        locale=_BABEL_LOCALE[current_language()],
+    )
 
 
 # click's own texts (usage errors, help headings) that a person may see. click looks them
@@ -157,6 +163,7 @@ CLICK_MESSAGES = (
     N_("Options"),
     N_("Commands"),
     N_("Show this message and exit."),
+    N_("required"),
     N_("Missing option"),
     N_("Missing argument"),
     N_("Missing parameter: {param_name}"),

@@ -1,19 +1,25 @@
 """Recording what happened in a case: the family's decision (R1 continue / R2 end), the
-photo export outcome (R2b), holds (C2) and the checklist of places outside the vault.
+photo export outcome (R2b), closing a continued case, holds (C2) and the checklist of
+places outside the vault; and what a new case or a new item would meet on arrival.
 
 Plain Python over the vault; the CLI, the agent and the export wizard call these.
-Every function checks the facts first and changes nothing when they do not fit.
+Every function checks the facts first and changes nothing when they do not fit. No
+record ever makes a deletion that is already due wait longer; only a hold (C2) does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from retention_agent import errors
 from retention_agent.enforce import case_facts, policy_for
+from retention_agent.errors import Phrase
 from retention_agent.i18n import N_
-from retention_agent.policy.engine import evaluate
+from retention_agent.policy.duration import Duration
+from retention_agent.policy.engine import due_on_arrival, evaluate
 from retention_agent.policy.facts import CaseFacts, ExportOutcome, Initiator
+from retention_agent.policy.model import Kind, Policy
 from retention_agent.vault import crypto, receipts, rows, sealed, tombstones
 from retention_agent.vault.cases import case_key_id, require_case
 from retention_agent.vault.vault import Vault
@@ -44,23 +50,72 @@ _PLACE_OF_FORMAT: dict[str, str] = {
 }
 
 
+# A match date further ahead than this is a typing mistake, not a plan.
+FURTHEST_START = Duration(years=1)
+
+_DECISIONS = {
+    "continue": N_("the relationship continues privately"),
+    "end": N_("the relationship has ended"),
+}
+_OUTCOMES = {
+    "done": N_("the photos were sent to the family"),
+    "declined": N_("the family did not want the photos"),
+}
+
+
+def check_start(policy: Policy, start: dt.date, today: dt.date) -> tuple[Kind, ...]:
+    """Refuse a match date more than a year ahead; otherwise return the kinds whose items
+    would be due for deletion at once in a new case with this match date (empty unless
+    its Hjem til Os year is already over)."""
+    latest = FURTHEST_START.after(today)
+    if start > latest:
+        raise errors.StartTooFarAhead(start=start, latest=latest)
+    return due_on_arrival(CaseFacts(id="new", start=start), policy, today)
+
+
+def kinds_due_on_arrival(vault: Vault, case_id: str, today: dt.date) -> tuple[Kind, ...]:
+    """The kinds (in ``KINDS`` order) whose items, added to the case today, would be due
+    for deletion at once: the next ``apply`` deletes them. Empty while a hold lasts."""
+    return due_on_arrival(case_facts(vault, case_id), policy_for(vault, case_id), today)
+
+
 def record_continue(vault: Vault, case_id: str, today: dt.date) -> None:
     """R1: the relationship continues privately after the Hjem til Os year."""
-    facts = _undecided(vault, case_id)
+    facts = case_facts(vault, case_id)
+    _refuse_if_decided(facts)
     policy = policy_for(vault, case_id)
-    assessment = evaluate(facts, (), policy, today)
-    if assessment.assumed_end is not None and today > assessment.assumed_end:
-        raise errors.CaseAlreadyEnded(case=case_id, date=assessment.assumed_end.isoformat())
+    assumed_end = evaluate(facts, (), policy, today).assumed_end
+    # From the assumed end on, R2 applies: its deletions are due and must stay so.
+    if assumed_end is not None and today >= assumed_end:
+        raise errors.CaseAlreadyEnded(case=case_id, date=assumed_end)
     _update(vault, case_id, decision="continue", decided_on=today.isoformat())
+
+
+@dataclass(frozen=True)
+class EndRecorded:
+    """What recording an end changed besides the decision itself."""
+
+    replaced_continue_on: dt.date | None  # an earlier "continue" it replaced, within the year
+    counted_as_ended_on: dt.date | None  # the case already counted as ended: dates stay
 
 
 def record_end(
     vault: Vault, case_id: str, today: dt.date, ended_on: dt.date, initiated_by: Initiator
-) -> None:
-    """R2: the relationship ended on ``ended_on`` (early, or at/after the year end)."""
-    facts = _undecided(vault, case_id)
+) -> EndRecorded:
+    """R2: the relationship ended on ``ended_on`` (early, or at/after the year end).
+
+    Within the Hjem til Os year this replaces an earlier decision to continue. Recorded
+    after the case already counted as ended, it changes no date (see the engine)."""
+    facts = case_facts(vault, case_id)
+    policy = policy_for(vault, case_id)
+    if facts.decision == "end":
+        _refuse_if_decided(facts)
+    year_end = policy.timing.year.after(facts.start)
+    if facts.decision == "continue" and today >= year_end:
+        raise errors.CaseIsPrivate(case=case_id, date=year_end)
     if not facts.start <= ended_on <= today:
-        raise errors.BadEndDate(start=facts.start.isoformat(), today=today.isoformat())
+        raise errors.BadEndDate(start=facts.start, today=today)
+    assumed_end = evaluate(facts, (), policy, today).assumed_end
     _update(
         vault,
         case_id,
@@ -69,6 +124,30 @@ def record_end(
         ended_on=ended_on.isoformat(),
         initiated_by=initiated_by,
     )
+    return EndRecorded(
+        replaced_continue_on=facts.decided_on if facts.decision == "continue" else None,
+        counted_as_ended_on=assumed_end if assumed_end and assumed_end < today else None,
+    )
+
+
+def check_close(vault: Vault, case_id: str, today: dt.date) -> None:
+    """Raise the error :func:`record_close` would raise, before anyone is asked."""
+    facts = case_facts(vault, case_id)
+    if facts.decision != "continue":
+        raise errors.CaseNotContinued(case=case_id)
+    year_end = policy_for(vault, case_id).timing.year.after(facts.start)
+    if today < year_end:
+        raise errors.CloseWithinYear(case=case_id, date=year_end)
+    if facts.closed_on is not None:
+        raise errors.CaseAlreadyClosed(case=case_id, date=facts.closed_on)
+
+
+def record_close(vault: Vault, case_id: str, today: dt.date, offer_photos: bool) -> None:
+    """The family stops keeping the data of a case they continued privately after the
+    year: everything left is then due (photos and contacts after the photo offer, unless
+    ``offer_photos`` is False). Their own decision, not a rule of the policy."""
+    check_close(vault, case_id, today)
+    _update(vault, case_id, closed_on=today.isoformat(), offer_on_close=int(offer_photos))
 
 
 def record_export_outcome(
@@ -81,7 +160,8 @@ def record_export_outcome(
     if ended is None or ended > today:
         raise errors.CaseNotEnded(case=case_id)
     if facts.export_outcome is not None:
-        raise errors.ExportAlreadyRecorded(case=case_id, outcome=facts.export_outcome)
+        outcome_text = Phrase(_OUTCOMES[facts.export_outcome])
+        raise errors.ExportAlreadyRecorded(case=case_id, outcome=outcome_text)
     _update(vault, case_id, export_outcome=outcome, export_outcome_on=today.isoformat())
 
 
@@ -91,10 +171,10 @@ def place_hold(vault: Vault, case_id: str, today: dt.date, until: dt.date, reaso
     if not reason.strip():
         raise errors.HoldNeedsReason()
     if until <= today:
-        raise errors.HoldInPast(today=today.isoformat())
+        raise errors.HoldInPast(today=today)
     latest = policy.timing.max_hold.after(today)
     if until > latest:
-        raise errors.HoldTooLong(latest=latest.isoformat(), case=case_id)
+        raise errors.HoldTooLong(latest=latest, case=case_id)
     key_id = case_key_id(case_id)
     sealed = crypto.seal(vault.unwrap(key_id), vault.id, key_id, {"hold_reason": reason})
     with vault.transaction():
@@ -200,14 +280,13 @@ def checklist_done(vault: Vault, case_id: str) -> dict[str, dt.date]:
     }
 
 
-def _undecided(vault: Vault, case_id: str) -> CaseFacts:
-    facts = case_facts(vault, case_id)
+def _refuse_if_decided(facts: CaseFacts) -> None:
     if facts.decision is not None:
-        raise errors.DecisionAlreadyRecorded(case=case_id, decision=facts.decision)
-    return facts
+        decision = Phrase(_DECISIONS[facts.decision])
+        raise errors.DecisionAlreadyRecorded(case=facts.id, decision=decision)
 
 
-def _update(vault: Vault, case_id: str, **columns: str) -> None:
+def _update(vault: Vault, case_id: str, **columns: str | int) -> None:
     # Column names come from this module's own keyword arguments, never from input.
     with vault.transaction():
         rows.update(vault, "cases", "id = ?", (case_id,), columns)

@@ -17,7 +17,7 @@ from retention_agent.policy.loader import default_policy
 from retention_agent.policy.model import Policy
 from retention_agent.scan.summary import Leftovers, leftovers
 from retention_agent.vault import backups, finality, recovery, rescue
-from retention_agent.vault.cases import list_cases
+from retention_agent.vault.cases import get_case, list_cases
 from retention_agent.vault.finality import Finality
 from retention_agent.vault.records import KINDS, CaseRecord
 from retention_agent.vault.vault import Vault
@@ -53,14 +53,16 @@ class Status:
     contact_person: ContactPerson | None
 
 
-def build_status(vault: Vault, now: dt.datetime) -> Status:
+def build_status(vault: Vault, now: dt.datetime, case_id: str | None = None) -> Status:
+    """Every case, or only ``case_id`` (UnknownCase if there is none)."""
     today = now.date()
     counts = Counter(
         (row["case_id"], row["kind"])
         for row in vault.db.execute("SELECT case_id, kind FROM items WHERE state = 'live'")
     )
+    records = list_cases(vault) if case_id is None else [get_case(vault, case_id)]
     cases = []
-    for record in list_cases(vault):
+    for record in records:
         # A case whose rows cannot be trusted shows only its start; its items are due now.
         trusted = vault.damage.case_trusted(record.id)
         facts = case_facts(vault, record.id) if trusted else CaseFacts(record.id, record.start)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from retention_agent.vault import backups, crypto, receipts, rows
-from retention_agent.vault.ingest import item_key_id
+from retention_agent.vault.records import item_key_id
 from retention_agent.vault.recovery import problems as index_problems
 from retention_agent.vault.vault import Vault
 

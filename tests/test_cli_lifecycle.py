@@ -181,3 +181,10 @@ def test_demo_plays_a_whole_year(tmp_path: Path) -> None:
         assert expected in out
     assert "Traceback" not in out + result.stderr
     assert TEST_PASSPHRASE not in out
+    # Every command shown is followed by what it printed (issue 6, point 13).
+    lines = out.splitlines()
+    listing = next(n for n, line in enumerate(lines) if "list" in line and "--json" in line)
+    assert lines[listing + 1].strip() == "["
+    assert json.loads("\n".join(lines[listing + 1 : lines.index("  ]", listing) + 1]))
+    # One rule for the match paper of case A: the heading cites what the receipt says.
+    assert "(R1)" in next(line for line in lines if "== " in line and "The year ends" in line)

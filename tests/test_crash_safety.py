@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from retention_agent.vault.ingest import item_key_id
+from retention_agent.vault.records import item_key_id
 from tests.support.processes import key_file_env, python_module
 
 pytestmark = pytest.mark.skipif(

@@ -16,8 +16,8 @@ from retention_agent.formats.vcard import Contact
 from retention_agent.vault import catalog, receipts
 from retention_agent.vault.adding import ingest_contact, ingest_file
 from retention_agent.vault.cases import get_case
-from retention_agent.vault.deletion import DeletionRequest, delete_items
-from retention_agent.vault.records import Kind
+from retention_agent.vault.deletion import delete_items
+from retention_agent.vault.records import DeletionRequest, Kind
 from retention_agent.vault.vault import Vault
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under

@@ -34,7 +34,7 @@ def run(*args: str) -> Result:
 def case_id(tmp_path: Path) -> str:
     """An ended case with three photos, set up through the CLI."""
     assert run("init").exit_code == 0
-    made = run("case", "new", "--child", "Barn A", "--start", "2026-03-01", "--json")
+    made = run("case", "new", "--child", "Barn A", "--start", "2026-03-01", "--yes", "--json")
     case = str(json.loads(made.stdout)["id"])
     photos = []
     for n in range(3):
@@ -95,7 +95,7 @@ def test_the_family_says_no(case_id: str) -> None:
     status = json.loads(run("status", "--json").stdout)
     assert status["cases"][0]["export"] == "declined"
     again = run("case", "export-done", "--case", case_id)
-    one_line_error(again, ExitCode.REFUSED, "The photo export for case")
+    one_line_error(again, ExitCode.REFUSED, "What happened to the photos of case")
 
 
 def test_in_danish(case_id: str, tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_the_wizard_command_runs_until_closed(browser: Browser, tmp_path: Path) 
         return done.stdout
 
     retention("init")
-    case = retention("case", "new", "--child", "Barn A", "--start", "2026-03-01").strip()
+    case = retention("case", "new", "--child", "Barn A", "--start", "2026-03-01", "--yes").strip()
     photo = tmp_path / "a.jpg"
     photo.write_bytes(laden_jpeg())
     retention("add", str(photo), "--case", case, "--kind", "photo")

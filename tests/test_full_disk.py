@@ -66,7 +66,7 @@ def one_line_error(result: Result, code: ExitCode) -> None:
 def test_every_command_copes_with_a_full_disk(small_disk: Path, tmp_path: Path) -> None:
     assert run("init").exit_code == 0
     case_id = json.loads(
-        run("case", "new", "--child", "Barn A", "--start", "2026-03-01", "--json").stdout
+        run("case", "new", "--child", "Barn A", "--start", "2026-03-01", "--yes", "--json").stdout
     )["id"]
     photo = tmp_path / "a.jpg"
     photo.write_bytes(b"SYNTHETIC JPEG " * 1000)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retention_agent import i18n
 from retention_agent.errors import RetentionError
@@ -59,8 +61,34 @@ def test_dates_are_written_the_danish_way() -> None:
     assert i18n.format_date(dt.date(2027, 3, 1)) == "1 March 2027"
 
 
-def test_sizes_use_the_language_decimal_mark() -> None:
+def test_sizes_read_as_file_managers_show_them() -> None:
     i18n.set_language("da")
-    assert i18n.format_size(1536) == "1,5 KiB"
+    assert [i18n.format_size(n) for n in (1, 566, 1500, 1_234_567, 999_960)] == [
+        "1 byte",
+        "566 byte",
+        "1,5 kB",
+        "1,2 MB",
+        "1 MB",
+    ]
     i18n.set_language("en")
-    assert i18n.format_size(3 << 30) == "3 GiB"
+    assert [i18n.format_size(n) for n in (1, 566, 1500, 3 * 10**9)] == [
+        "1 byte",
+        "566 bytes",
+        "1.5 kB",
+        "3 GB",
+    ]
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)))
+@settings(max_examples=200, deadline=None)
+def test_dates_are_written_exactly_as_babel_writes_them(day: dt.date) -> None:
+    """The cached patterns and month names (``datefmt``) give Babel's own result."""
+    from babel.dates import format_date as babel_format_date
+
+    from retention_agent import datefmt
+
+    for locale in ("da_DK", "en_GB"):
+        for style in ("long", "short"):
+            assert datefmt.format_date(day, style, locale) == babel_format_date(
+                day, style, locale=locale
+            )

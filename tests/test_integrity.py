@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from retention_agent.cli import cli
 from retention_agent.vault import catalog, receipts, recovery
 from retention_agent.vault.adding import ingest_file
-from retention_agent.vault.deletion import DeletionRequest, delete_items
+from retention_agent.vault.deletion import delete_items
+from retention_agent.vault.records import DeletionRequest
 from retention_agent.vault.vault import Vault
 from retention_agent.verify import verify
 from tests.support.memory_keyring import MemoryKeyring

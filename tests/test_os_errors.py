@@ -67,7 +67,7 @@ def test_changing_a_read_only_vault_says_so(read_only_view: Path, case_id: str) 
 
 
 def test_looking_does_not_wait_behind_a_writer(vault_home: Path, case_id: str) -> None:
-    from filelock import FileLock
+    from retention_agent.vault.locking import FileLock
 
     with FileLock(vault_home / "vault.lock"):  # another command is busy writing
         looked = retention("list", "--json")

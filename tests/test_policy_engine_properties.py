@@ -19,6 +19,7 @@ from retention_agent.policy.model import KINDS, Policy, Timing
 FAR_FUTURE = dt.date(2050, 1, 1)
 ANY_DECISION = st.sampled_from([None, "continue", "end"])
 OUTCOMES: st.SearchStrategy[ExportOutcome | None] = st.sampled_from([None, "done", "declined"])
+MAYBE = st.booleans()
 starts = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31))
 
 
@@ -46,7 +47,9 @@ def policies(draw: st.DrawFn) -> Policy:
 def cases(
     draw: st.DrawFn,
     decisions: st.SearchStrategy[Any] = ANY_DECISION,
+    closes: st.SearchStrategy[bool] = MAYBE,
 ) -> tuple[CaseFacts, tuple[ItemFacts, ...]]:
+    """A case and its items; a continued one is sometimes closed by the family."""
     start = draw(starts)
 
     def day(low: int, high: int) -> dt.date:
@@ -68,6 +71,8 @@ def cases(
         export_outcome=outcome,
         export_outcome_on=day(0, 900) if outcome else None,
         holds=tuple(holds),
+        closed_on=day(0, 900) if decision == "continue" and draw(closes) else None,
+        offer_on_close=draw(st.booleans()),
     )
     items = tuple(
         ItemFacts(f"i{n}", draw(st.sampled_from(KINDS)), day(-30, 900))
@@ -113,7 +118,7 @@ def test_nothing_is_deleted_before_the_rules_allow(
             assert due >= min(case.ended_on, assessment.year_end)
 
 
-@given(cases(decisions=st.just("continue")), policies())
+@given(cases(decisions=st.just("continue"), closes=st.just(False)), policies())
 def test_a_continued_relationship_never_loses_contacts_messages_or_photos(
     facts: tuple[CaseFacts, tuple[ItemFacts, ...]], policy: Policy
 ) -> None:
@@ -123,6 +128,48 @@ def test_a_continued_relationship_never_loses_contacts_messages_or_photos(
     assert {kinds[item_id] for item_id in deleted(assessment)} <= {"match_paper"}
     assert assessment.ended is None
     assert assessment.phase == "private"
+
+
+@given(cases(decisions=st.just("continue"), closes=st.just(True)), policies())
+def test_a_closed_case_deletes_everything_by_the_familys_own_decision(
+    facts: tuple[CaseFacts, tuple[ItemFacts, ...]], policy: Policy
+) -> None:
+    case, items = facts
+    assert case.closed_on is not None
+    assessment = evaluate(case, items, policy, FAR_FUTURE)
+    gone = {item for decision in due_now(assessment, FAR_FUTURE) for item in decision.items}
+    assert gone == {item.id for item in items}
+    assert assessment.ended == case.closed_on
+    offered = [d for d in assessment.decisions if d.action == "offer_photo_export"]
+    assert bool(offered) == (case.offer_on_close and any(i.kind == "photo" for i in items))
+    for decision in assessment.decisions:
+        if decision.action == "delete" and decision.rule is None:
+            assert decision.due >= case.closed_on
+        elif decision.action == "delete":  # only the policy's own year-end/continue rules
+            assert decision.kinds == ("match_paper",)
+
+
+@given(cases(decisions=st.just(None)), policies(), nows, st.integers(0, 900))
+def test_an_end_recorded_late_never_postpones_a_deletion_that_was_due(
+    facts: tuple[CaseFacts, tuple[ItemFacts, ...]], policy: Policy, offset: int, back: int
+) -> None:
+    """Issue 6, point 4: the case counted as ended for lack of a decision; recording the
+    end later (on ``today``, ended on any day up to it) must not move a due date."""
+    case, items = facts
+    today = at(case, offset)
+    ended_on = max(case.start, today - dt.timedelta(days=back))
+    if ended_on > today:
+        return
+    undecided = evaluate(case, items, policy, today)
+    recorded = dataclasses.replace(
+        case, decision="end", decided_on=today, ended_on=ended_on, initiated_by="other"
+    )
+    after = evaluate(recorded, items, policy, today)
+    for item_id, due in deleted(undecided).items():
+        if due <= today:
+            assert deleted(after)[item_id] <= due
+    due_before = {i for d in due_now(undecided, today) for i in d.items}
+    assert due_before <= {i for d in due_now(after, today) for i in d.items}
 
 
 @given(cases(decisions=st.sampled_from([None, "end"])), policies())
@@ -180,7 +227,11 @@ def test_decisions_are_well_formed(
     ids = [item for x in assessment.decisions if x.action == "delete" for item in x.items]
     assert len(ids) == len(set(ids))  # each item is deleted once
     for decision in assessment.decisions:
-        assert decision.rule in policy.rule_ids
+        # No rule: a deletion the family decided on when closing a continued case.
+        if decision.rule is None:
+            assert (decision.action, case.closed_on is not None) == ("delete", True)
+        else:
+            assert decision.rule in policy.rule_ids
         assert decision.reason
         assert decision.kinds == tuple(k for k in KINDS if k in {kinds[i] for i in decision.items})
         assert (decision.action in ("delete", "offer_photo_export")) == bool(decision.items)
@@ -202,7 +253,7 @@ def test_the_phase_agrees_with_the_facts(
     assert (assessment.phase in ("ending", "closed")) == ended
     assert (assessment.phase == "closed") == (ended and not items)
     assert (assessment.phase == "private") == (
-        case.decision == "continue" and now >= assessment.year_end
+        case.decision == "continue" and now >= assessment.year_end and not ended
     )
     if assessment.phase == "decision_due":
         assert case.decision is None

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from retention_agent.cli import cli
 from retention_agent.vault import rescue
 from retention_agent.vault.adding import ingest_file
-from retention_agent.vault.deletion import DeletionRequest, delete_items
+from retention_agent.vault.deletion import delete_items
 from retention_agent.vault.keystore import KeyMissing, PassphraseSource
+from retention_agent.vault.records import DeletionRequest
 from retention_agent.vault.recovery_code import ALPHABET, RecoveryCode, RecoveryCodeMistyped
 from retention_agent.vault.recovery_file import (
     FILE_NAME,

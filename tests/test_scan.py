@@ -22,8 +22,8 @@ from retention_agent.scan.leftovers import scan
 from retention_agent.scan.places import default_places
 from retention_agent.vault import catalog, copies, filesystems, originals
 from retention_agent.vault.adding import ingest_file
-from retention_agent.vault.deletion import DeletionRequest, delete_items
-from retention_agent.vault.records import Kind
+from retention_agent.vault.deletion import delete_items
+from retention_agent.vault.records import DeletionRequest, Kind
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case
 

@@ -30,7 +30,8 @@ from retention_agent.report import build_status
 from retention_agent.vault import catalog, sealed
 from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.cases import list_cases
-from retention_agent.vault.deletion import DeletionRequest, delete_items
+from retention_agent.vault.deletion import delete_items
+from retention_agent.vault.records import DeletionRequest
 from retention_agent.vault.vault import Vault
 from retention_agent.verify import verify
 from tests.support.memory_keyring import MemoryKeyring

@@ -16,7 +16,8 @@ import pytest
 from retention_agent import thumbnails
 from retention_agent.vault import catalog, copies
 from retention_agent.vault.adding import ingest_file
-from retention_agent.vault.deletion import DeletionRequest, delete_items
+from retention_agent.vault.deletion import delete_items
+from retention_agent.vault.records import DeletionRequest
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case
 

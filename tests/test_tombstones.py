@@ -15,8 +15,8 @@ from retention_agent import lifecycle
 from retention_agent.demo.synthetic import photo_jpeg
 from retention_agent.vault import catalog, copies, crypto, sealed, tombstones
 from retention_agent.vault.adding import ingest_file
-from retention_agent.vault.deletion import DeletionRequest, delete_items
-from retention_agent.vault.records import Kind
+from retention_agent.vault.deletion import delete_items
+from retention_agent.vault.records import DeletionRequest, Kind
 from retention_agent.vault.vault import Vault
 from tests.support.vaults import NOW, PASSPHRASE, add_case, all_bytes_under
 

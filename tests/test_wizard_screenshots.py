@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Browser, Page
 
 from retention_agent.i18n import Language
+from retention_agent.vault.locking import FileLock
 from retention_agent.vault.vault import Vault
 from tests.support.exports import ended_case_with_photos
 from tests.support.photos import laden_jpeg, picture

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import N_
 from retention_agent.vault import files
+from retention_agent.vault.locking import FileLock, LockTimeout
 
 LOCK_FILE = "agent.lock"
 # A `retention status` may hold the lock for an instant to see whether it is free.
@@ -37,7 +36,7 @@ class AgentLock:
     def acquire(self) -> None:
         try:
             self._lock.acquire(timeout=START_WAIT_SECONDS)
-        except Timeout:
+        except LockTimeout:
             raise AgentAlreadyRunning() from None
 
     def release(self) -> None:
@@ -53,7 +52,7 @@ def is_running(home: Path) -> bool:
     probe = FileLock(path)
     try:
         probe.acquire(timeout=0)
-    except Timeout:
+    except LockTimeout:
         return True
     probe.release()
     return False

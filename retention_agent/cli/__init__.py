@@ -36,6 +36,7 @@ COMMANDS = {
     "status": "status_cmd:status",
     "plan": "retention_cmds:plan",
     "apply": "retention_cmds:apply",
+    "remove": "retention_cmds:remove",
     "receipts": "retention_cmds:receipts",
     "hold": "retention_cmds:hold",
     "release": "retention_cmds:release",

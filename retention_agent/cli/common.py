@@ -13,12 +13,29 @@ import click
 
 from retention_agent import clock, i18n
 from retention_agent.errors import BadDate
-from retention_agent.i18n import _
+from retention_agent.i18n import N_, _
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class TranslatedCommand(click.Command):
+    """Help texts are translated when shown (click reads them at import time), and so is
+    what click writes itself into every help page: the usage line's pieces, option
+    metavars and the ``-h, --help`` line, which click builds before ``--lang`` is read."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _language_first(args)
+        return super().parse_args(ctx, args)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [_(piece) for piece in super().collect_usage_pieces(ctx)]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        help_option = self.get_help_option(ctx)
+        if help_option is not None:
+            help_option.help = _(HELP_TEXT)
+        super().format_options(ctx, formatter)
+
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _translated_help(self):
             super().format_help_text(ctx, formatter)
@@ -28,16 +45,40 @@ class TranslatedCommand(click.Command):
             return super().get_short_help_str(limit)
 
 
-class TranslatedGroup(click.Group):
+def _language_first(args: list[str]) -> None:
+    """``--lang`` anywhere on the command line applies before any other option is
+    processed, so ``retention case new --help --lang da`` is Danish throughout."""
+    for position, arg in enumerate(args):
+        if arg == "--":
+            return
+        value = None
+        if arg == "--lang" and position + 1 < len(args):
+            value = args[position + 1]
+        elif arg.startswith("--lang="):
+            value = arg.removeprefix("--lang=")
+        if value in i18n.LANGUAGES:
+            i18n.set_language(value)
+
+
+HELP_TEXT = N_("Show this message and exit.")
+# The words click writes into usage lines and option metavars.
+USAGE_WORDS = (
+    N_("[OPTIONS]"),
+    N_("COMMAND [ARGS]..."),
+    N_("PATHS..."),
+    N_("[PATHS]..."),
+    N_("ITEM"),
+    N_("ITEMS..."),
+    N_("[PLACE]..."),
+    N_("TEXT"),
+    N_("INTEGER"),
+    N_("PATH"),
+    N_("YYYY-MM-DD"),
+)
+
+
+class TranslatedGroup(TranslatedCommand, click.Group):
     command_class = TranslatedCommand
-
-    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with _translated_help(self):
-            super().format_help_text(ctx, formatter)
-
-    def get_short_help_str(self, limit: int = 45) -> str:
-        with _translated_help(self):
-            return super().get_short_help_str(limit)
 
 
 TranslatedGroup.group_class = TranslatedGroup
@@ -52,6 +93,9 @@ class TranslatedOption(click.Option):
             return super().get_help_record(ctx)
         finally:
             self.help = original
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        return _(super().make_metavar(ctx))
 
 
 class _translated_help:
@@ -103,6 +147,36 @@ def common_options(command: F) -> F:
 
 
 root_options = common_options
+
+
+def yes_option(command: F) -> F:
+    return option(
+        "--yes", "assume_yes", is_flag=True, help="Do not ask for confirmation (for scripts)."
+    )(command)
+
+
+# What a person may type to say yes: English everywhere, Danish too under --lang da.
+_YES = {"y", "yes"}
+
+
+def confirm(question: str, assume_yes: bool) -> None:
+    """Ask ``question`` on stderr unless ``--yes`` was given; anything but yes cancels the
+    command (click.Abort: "Cancelled; nothing was changed."), as does a closed stdin."""
+    if assume_yes:
+        return
+    try:
+        answer = click.prompt(
+            question + " " + _("[y/N]"),
+            default="",
+            show_default=False,
+            prompt_suffix=" ",
+            err=True,
+        )
+    except click.Abort:
+        click.echo(err=True)  # no answer came (closed stdin, Ctrl-C): end the prompt's line
+        raise
+    if str(answer).strip().lower() not in _YES | {_("y"), _("yes")}:
+        raise click.Abort()
 
 
 def json_option(command: F) -> F:

@@ -17,6 +17,7 @@ from retention_agent.cli.common import (
     now,
     option,
 )
+from retention_agent.cli.kinds import KIND
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import kind_label
 from retention_agent.errors import ContactNeedsName, ExitCode, SourceIsDirectory
@@ -26,11 +27,10 @@ from retention_agent.names import json_fields, shown
 from retention_agent.scan import sync_warnings
 from retention_agent.vault import catalog, copies, interrupts, originals, sources
 from retention_agent.vault.adding import add_files, ingest_contact
+from retention_agent.vault.cases import require_case
 from retention_agent.vault.ingest import Batch, Ingested
-from retention_agent.vault.records import KINDS, ItemRecord
+from retention_agent.vault.records import ItemRecord
 from retention_agent.vault.vault import Vault
-
-KIND = click.Choice(KINDS)
 
 
 @click.command(cls=TranslatedCommand)
@@ -285,6 +285,8 @@ def list_command(case_id: str | None, kind: str | None, as_json: bool) -> None:
         retention list --json
     """
     with open_vault(read_only=True) as vault:
+        if case_id is not None:
+            require_case(vault, case_id)
         items = catalog.list_items(vault, case_id=case_id, kind=kind)  # type: ignore[arg-type]
     if as_json:
         emit_json(

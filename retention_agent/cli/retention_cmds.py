@@ -1,5 +1,6 @@
-"""``plan``, ``apply``, ``receipts``, ``hold``, ``release`` and ``checklist``: seeing and
-carrying out what the rules say, and recording what the family did outside the vault."""
+"""``plan``, ``apply``, ``remove``, ``receipts``, ``hold``, ``release`` and ``checklist``:
+seeing and carrying out what the rules say, and recording what the family did outside
+the vault."""
 
 from __future__ import annotations
 
@@ -11,17 +12,38 @@ from retention_agent.cli.common import (
     DATE,
     TranslatedCommand,
     common_options,
+    confirm,
     emit_json,
     json_option,
     now,
     option,
+    yes_option,
 )
 from retention_agent.cli.contact_person_cmds import echo_contact_person
 from retention_agent.cli.leftover_texts import copies_line, tombstone_line
 from retention_agent.cli.session import open_vault
-from retention_agent.cli.texts import action_label, decision_json, kinds_label
-from retention_agent.enforce import apply_due, assess, due_deletions, pending
+from retention_agent.cli.texts import (
+    action_label,
+    decision_json,
+    held_text,
+    kind_count,
+    kind_label,
+    kinds_label,
+    reason_text,
+    rule_label,
+)
+from retention_agent.enforce import (
+    ADDED_BY_MISTAKE,
+    CLOSED_BY_FAMILY,
+    apply_due,
+    assess,
+    check_remove,
+    due_deletions,
+    pending,
+    remove_items,
+)
 from retention_agent.errors import ExitCode, ReceiptsBroken, RetentionError
+from retention_agent.finish import FINISHED, TRANSFERRED
 from retention_agent.i18n import N_, _, format_date, format_size, ngettext
 from retention_agent.lifecycle import (
     ALL_PLACES,
@@ -33,10 +55,26 @@ from retention_agent.lifecycle import (
     release_hold,
 )
 from retention_agent.names import shown
+from retention_agent.policy.model import KINDS
 from retention_agent.scan.summary import copies_outside, leftovers
+from retention_agent.vault import catalog, rows
 from retention_agent.vault import receipts as receipt_log
-from retention_agent.vault import rows
-from retention_agent.vault.cases import get_case, list_cases
+from retention_agent.vault.cases import get_case, list_cases, require_case
+from retention_agent.vault.deletion import DAMAGED_JOURNAL
+
+# Why something was deleted when no policy rule was the cause (a receipt's "reason").
+_WHY = {
+    CLOSED_BY_FAMILY: N_("because you closed the case"),
+    ADDED_BY_MISTAKE: N_("at your request (added by mistake)"),
+    FINISHED: N_("because you finished with the program ('retention finish')"),
+    TRANSFERRED: N_("because the vault moved to a new laptop"),
+}
+
+
+def why_text(rules: list[str] | tuple[str, ...], reason: str | None) -> str:
+    if reason is not None:
+        return _(_WHY[reason]) if reason in _WHY else reason
+    return _("under {rules}").format(rules=", ".join(rules))
 
 
 @click.command(cls=TranslatedCommand)
@@ -59,7 +97,7 @@ def plan(case_id: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(
             [
-                {"case": case.id, "next": [decision_json(d) for d in decisions]}
+                {"case": case.id, "next": [decision_json(d, today) for d in decisions]}
                 for case, decisions in timelines
             ]
         )
@@ -71,9 +109,12 @@ def plan(case_id: str | None, as_json: bool) -> None:
         for decision in decisions:
             click.echo(
                 f"  {format_date(decision.due):<18} {action_label(decision.action):<22} "
-                f"{kinds_label(decision.kinds):<34} ({decision.rule or '—'})"
+                f"{kinds_label(decision.kinds):<34} ({rule_label(decision.rule)})"
             )
-            click.echo(f"  {'':<18} {_(decision.reason)}")
+            click.echo(f"  {'':<18} {reason_text(decision, today)}")
+            held = held_text(decision)
+            if held:
+                click.echo(f"  {'':<18} {held}")
 
 
 @click.command(cls=TranslatedCommand)
@@ -103,6 +144,7 @@ def apply(dry_run: bool, as_json: bool) -> None:
                             "items": list(d.request.item_ids),
                             "kinds": list(d.kinds),
                             "rules": list(d.request.rules),
+                            "reason": d.request.reason,
                             "copies_outside": outside[d.case_id],
                         }
                         for d in due
@@ -114,14 +156,14 @@ def apply(dry_run: bool, as_json: bool) -> None:
             for d in due:
                 click.echo(
                     ngettext(
-                        "Would delete: case {case}: {count} item ({kinds}) under {rules}.",
-                        "Would delete: case {case}: {count} items ({kinds}) under {rules}.",
+                        "Would delete: case {case}: {count} file ({kinds}) {why}.",
+                        "Would delete: case {case}: {count} files ({kinds}) {why}.",
                         len(d.request.item_ids),
                     ).format(
                         case=d.case_id,
                         count=len(d.request.item_ids),
                         kinds=kinds_label(d.kinds),
-                        rules=", ".join(d.request.rules),
+                        why=why_text(d.request.rules, d.request.reason),
                     )
                 )
                 if outside[d.case_id]:
@@ -245,30 +287,70 @@ def describe_receipt(receipt: receipt_log.Receipt) -> str:
         return _("#{seq} {date}: the vault was moved here from another laptop.").format(
             seq=receipt.seq, date=date
         )
+    if body.get("reason") == DAMAGED_JOURNAL:  # its record said nothing trustworthy
+        return _(
+            "#{seq} {date}: a deletion whose record in the vault was damaged was finished, so "
+            "what it deleted is not known; the vault key was rotated."
+        ).format(seq=receipt.seq, date=date)
+    deleted = body["kinds"]
     parts = ", ".join(
-        f"{kinds_label((kind,))} ×{entry['count']} ({format_size(entry['bytes'])})"
-        for kind, entry in body["kinds"].items()
+        f"{kind_count(kind, deleted[kind]['count'])} ({format_size(deleted[kind]['bytes'])})"
+        for kind in KINDS
+        if kind in deleted
     )
+    why = why_text(body["rules"], body.get("reason"))
+    if body.get("reason") is None:
+        why += " " + _("(policy {version})").format(version=body["policy"]["version"])
     return _(
-        "#{seq} {date}: case {case}: deleted {parts} under {rules} (policy {version}); "
-        "keys destroyed, files removed, vault key rotated."
-    ).format(
-        seq=receipt.seq,
-        date=date,
-        case=body["case"],
-        parts=parts,
-        rules=", ".join(body["rules"]) or _(WHY.get(body.get("reason", ""), "—")),
-        version=body["policy"]["version"],
-    )
+        "#{seq} {date}: case {case}: deleted {parts} {why}; keys destroyed, files removed, "
+        "vault key rotated."
+    ).format(seq=receipt.seq, date=date, case=body["case"], parts=parts, why=why)
+
+
+@click.command(cls=TranslatedCommand)
+@click.argument("item_ids", nargs=-1, required=True, metavar="ITEMS...")
+@yes_option
+@json_option
+@common_options
+def remove(item_ids: tuple[str, ...], assume_yes: bool, as_json: bool) -> None:
+    """Delete files you added by mistake, for good, the way 'retention apply' deletes:
+    keys destroyed, encrypted files removed, the vault key rotated, a receipt written.
+    You are asked first. Nothing is deleted from a case under a hold (C2).
+
+    \b
+    Example:
+        retention remove 1a2b3c4d
+        retention remove 1a2b3c4d 5e6f7a8b --yes
+    """
+    with open_vault(read_only=True) as vault:
+        check_remove(vault, item_ids, now().date())
+        items = [catalog.get_item(vault, item_id) for item_id in dict.fromkeys(item_ids)]
+    for item in items:  # the family's own terminal: the names help them check
+        click.echo(
+            _("{item}: {kind} in case {case}, {name}").format(
+                item=item.id, kind=kind_label(item.kind), case=item.case_id, name=shown(item.name)
+            ),
+            err=True,
+        )
+    count = len(items)
+    confirm(
+        ngettext(
+            "Delete this file for good? This cannot be undone.",
+            "Delete these {count} files for good? This cannot be undone.",
+            count,
+        ).format(count=count),
+        assume_yes,
+    )  # asked with the vault closed, so nothing waits for the answer
+    with open_vault() as vault:
+        done = remove_items(vault, item_ids, now())
+    if as_json:
+        emit_json([receipt_json(r) for r in done])
+        return
+    for receipt in done:
+        click.echo(describe_receipt(receipt))
 
 
 # Why a deletion that no rule asked for was made (the receipt's ``reason``).
-WHY = {
-    "family-finished": N_("the family's 'retention finish'"),
-    "transferred": N_("the move to a new laptop"),
-}
-
-
 @click.command(cls=TranslatedCommand)
 @option("--case", "case_id", required=True, help="The case.")
 @option("--until", required=True, type=DATE, help="The last day nothing may be deleted.")
@@ -314,8 +396,9 @@ def release(case_id: str) -> None:
 @option("--case", "case_id", required=True, help="The case.")
 @option("--done", "mark_done", is_flag=True, help="Record the places named after it as done.")
 @click.argument("places", nargs=-1, type=click.Choice(list(ALL_PLACES)), metavar="[PLACE]...")
+@json_option
 @common_options
-def checklist(case_id: str, mark_done: bool, places: tuple[str, ...]) -> None:
+def checklist(case_id: str, mark_done: bool, places: tuple[str, ...], as_json: bool) -> None:
     """The places outside the vault the rules also cover; record the ones you have cleaned
     up. Each gets a receipt.
 
@@ -328,11 +411,28 @@ def checklist(case_id: str, mark_done: bool, places: tuple[str, ...]) -> None:
         raise click.UsageError(_("Put --done before the places you have cleaned up."))
     today = now().date()
     with open_vault(read_only=not places) as vault:
+        require_case(vault, case_id)
         if places:
             mark_checklist(vault, case_id, today, list(places))
         done = checklist_done(vault, case_id)
         places_of_case = checklist_places(vault, case_id)
         outside = leftovers(vault).of(case_id)
+    if as_json:
+        emit_json(
+            {
+                "case": case_id,
+                "places": [
+                    {
+                        "place": place,
+                        "label": _(label),
+                        "done_on": done[place].isoformat() if place in done else None,
+                    }
+                    for place, label in places_of_case.items()
+                ],
+                "copies_outside": outside.copies_outside,
+            }
+        )
+        return
     for place, label in places_of_case.items():
         mark = "x" if place in done else " "
         when = f" ({format_date(done[place])})" if place in done else ""

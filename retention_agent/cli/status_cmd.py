@@ -14,6 +14,7 @@ from retention_agent.cli.common import (
     emit_json,
     json_option,
     now,
+    option,
 )
 from retention_agent.cli.contact_person_cmds import person_lines
 from retention_agent.cli.leftover_texts import (
@@ -33,6 +34,7 @@ from retention_agent.cli.texts import (
     kinds_label,
     phase_label,
     relative_days,
+    rule_label,
 )
 from retention_agent.contact_person import ContactPerson
 from retention_agent.i18n import _, current_language, format_date
@@ -46,19 +48,21 @@ NEXT_SHOWN = 4
 
 
 @click.command(cls=TranslatedCommand)
+@option("--case", "case_id", help="Only this case.")
 @json_option
 @common_options
-def status(as_json: bool) -> None:
+def status(case_id: str | None, as_json: bool) -> None:
     """Show each case: when its Hjem til Os year ends, what the vault holds for it, where
     the key is kept, and any problems.
 
     \b
     Example:
         retention status
+        retention status --case 4f2a9b
         RETENTION_NOW=2027-02-01 retention status --json
     """
     with open_vault(read_only=True) as vault:
-        report = build_status(vault, now())
+        report = build_status(vault, now(), case_id)
     agent = heartbeat.status(vault_home())
     if as_json:
         emit_json(to_json(report) | {"agent": heartbeat.to_json(agent)})
@@ -102,8 +106,9 @@ def _case_json(case: CaseStatus, today: dt.date) -> dict[str, object]:
         "initiated_by": facts.initiated_by,
         "assumed_end": _iso(assessment.assumed_end),
         "export": facts.export_outcome,
+        "closed_on": _iso(facts.closed_on),
         "holds": [{"placed_on": _iso(h.placed_on), "until": _iso(h.until)} for h in case.holds],
-        "next": [decision_json(d) for d in case.next],
+        "next": [decision_json(d, today) for d in case.next],
         "checklist": (
             {place: _iso(case.checklist.get(place)) for place in case.places}
             if _has_ended(case, today)
@@ -172,8 +177,13 @@ def _render_case(case: CaseStatus, today: dt.date, person: ContactPerson | None)
     )
     line(_("Match date: {date}").format(date=format_date(case.case.start)))
     if not _has_ended(case, today):
+        year_end = (
+            _("The Hjem til Os year ended: {date} ({relative})")
+            if case.days_left < 0
+            else _("The Hjem til Os year ends: {date} ({relative})")
+        )
         line(
-            _("The Hjem til Os year ends: {date} ({relative})").format(
+            year_end.format(
                 date=format_date(assessment.year_end), relative=relative_days(case.days_left)
             )
         )
@@ -196,7 +206,7 @@ def _render_case(case: CaseStatus, today: dt.date, person: ContactPerson | None)
     for decision in case.next[:NEXT_SHOWN]:
         due = _("now") if decision.due < today else format_date(decision.due)
         kinds = f" – {kinds_label(decision.kinds)}" if decision.kinds else ""
-        line(f"  {due}: {action_label(decision.action)}{kinds} ({decision.rule or '—'})")
+        line(f"  {due}: {action_label(decision.action)}{kinds} ({rule_label(decision.rule)})")
     if len(case.next) > NEXT_SHOWN:
         line("  " + _("… 'retention plan --case {case}' shows all.").format(case=case.case.id))
     if _has_ended(case, today):
@@ -225,10 +235,20 @@ def _render_leftovers(report: Status, case_id: str) -> None:
 def _decision_text(case: CaseStatus, today: dt.date) -> str:
     facts, assessment = case.facts, case.assessment
     if facts.decision == "continue" and facts.decided_on is not None:
+        if facts.closed_on is not None:
+            return _(
+                "Decision: continued privately (R1), recorded {date}; you closed the case on "
+                "{closed}, so nothing in it is kept."
+            ).format(date=format_date(facts.decided_on), closed=format_date(facts.closed_on))
         return _("Decision: continues privately (R1), recorded {date}.").format(
             date=format_date(facts.decided_on)
         )
-    if assessment.ended is not None and facts.decision == "end":
+    if assessment.ended is not None and facts.decision == "end" and facts.decided_on is not None:
+        if facts.decided_on > assessment.ended:  # recorded after it counted as ended
+            return _(
+                "Decision: the end was recorded on {recorded}; the relationship already "
+                "counted as ended on {date} (R2)."
+            ).format(recorded=format_date(facts.decided_on), date=format_date(assessment.ended))
         return _("Decision: the relationship ended on {date} (R2).").format(
             date=format_date(assessment.ended)
         )

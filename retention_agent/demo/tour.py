@@ -108,7 +108,7 @@ def play(tour: Tour) -> None:
     _show_nothing_readable(tour, ["Barn A (demo)", "matchpapir.pdf", "IMG_0001.jpg"])
 
     tour.heading(_("Taking one photo out again, into a folder you choose"))
-    photos = json.loads(tour.run("list", "--case", a, "--kind", "photo", "--json", show=False))
+    photos = json.loads(tour.run("list", "--case", a, "--kind", "photo", "--json"))
     out = tour.inbox / "udtaget"
     out.mkdir()
     tour.run("open", photos[0]["id"], "--to", str(out))
@@ -178,7 +178,7 @@ def play(tour: Tour) -> None:
     tour.run("plan", "--case", a)
 
     tour.today = dt.date(2027, 3, 1)
-    tour.heading(_("The year ends: the match paper goes, whatever was decided (R3)"))
+    tour.heading(_("The year ends: the match paper goes, as family A continues privately (R1)"))
     tour.run("apply")
     tour.run("status")
 

@@ -64,12 +64,16 @@ def strip(data: bytes) -> bytes:
             break
         payload = data[start + 4 : end]
         if marker in _DECODING:
+            # Kept byte for byte, so it must be exactly what its marker says: a table or
+            # header of the right shape, with no room to carry anything else.
+            _check_shape(marker, payload)
             seen_frame = seen_frame or marker in _FRAMES
             kept.append(data[start:end])
             pos = end
         elif marker == SOS:
             if not seen_frame:
                 raise JpegError("scan before frame header")
+            _check_scan_header(payload)
             seen_scan = True
             found = _NEXT_MARKER.search(data, end)
             if found is None:
@@ -91,6 +95,42 @@ def strip(data: bytes) -> bytes:
     if not seen_scan:
         raise JpegError("no image data")
     return b"".join([SOI, jfif, orientation, *header, *kept, b"\xff\xd9"])
+
+
+def _check_shape(marker: int, payload: bytes) -> None:
+    """ITU T.81, B.2.4: the exact layout of each table and header that is kept."""
+    if marker == 0xDB:  # DQT: (precision and id, 64 values of 1 or 2 bytes) per table
+        pos = 0
+        while pos < len(payload):
+            precision, table = payload[pos] >> 4, payload[pos] & 15
+            if precision > 1 or table > 3:
+                raise JpegError("malformed quantisation table")
+            pos += 1 + 64 * (precision + 1)
+    elif marker == 0xC4:  # DHT: (class and id, 16 counts, the values) per table
+        pos = 0
+        while pos < len(payload):
+            if payload[pos] >> 4 > 1 or payload[pos] & 15 > 3 or pos + 17 > len(payload):
+                raise JpegError("malformed Huffman table")
+            values = sum(payload[pos + 1 : pos + 17])
+            if values > 256:
+                raise JpegError("malformed Huffman table")
+            pos += 17 + values
+    elif marker in _FRAMES:  # precision, height, width, components, 3 bytes each
+        pos = 6 + 3 * payload[5] if len(payload) >= 6 else -1
+    elif marker in (0xDD, 0xDC):  # DRI, DNL: one 16-bit number
+        pos = 2
+    elif marker == 0xCC:  # DAC: pairs
+        pos = len(payload) - len(payload) % 2
+    else:  # DHP, EXP: hierarchical coding, which no camera writes
+        raise JpegError("hierarchical JPEG")
+    if pos != len(payload):
+        raise JpegError(f"segment {marker:#04x} is not the size its contents say")
+
+
+def _check_scan_header(payload: bytes) -> None:
+    components = payload[0] if payload else 0
+    if not 1 <= components <= 4 or len(payload) != 1 + 2 * components + 3:
+        raise JpegError("malformed scan header")
 
 
 def dimensions(data: bytes) -> tuple[int, int]:

@@ -9,8 +9,9 @@ Phases:
   decision_due  the year is over and no decision is recorded; the case counts as ended
                 on ``assumed_end`` unless one is
   private       the family continues privately and the year is over: no more deadlines
-  ending        the relationship has ended and items remain to be deleted
-  closed        the relationship has ended and no items remain
+  ending        the relationship has ended (or the family closed a private case) and
+                items remain to be deleted
+  closed        the same, and no items remain
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ ACTIONS: tuple[Action, ...] = ("remind", "offer_photo_export", "advise", "delete
 class Decision:
     due: dt.date  # the day it takes effect, after any hold
     action: Action
-    # The policy rule that causes it; None when no rule does (the family's own decision,
-    # or damage in the vault's index: then ``reason`` says which).
+    # The policy rule that causes it; None when no rule does: the family's own decision
+    # (closing a case they had continued privately), or damage in the vault's index;
+    # ``reason`` says which.
     rule: RuleId | None
     reason: str  # an English msgid: show it with _(reason)
     kinds: tuple[Kind, ...] = ()
@@ -47,7 +49,8 @@ class CaseAssessment:
     year_end: dt.date  # the day the Hjem til Os year is over
     # The day the case will count as ended if no decision is recorded; None once one is.
     assumed_end: dt.date | None
-    # The day the relationship ends or ended (recorded or assumed); None if it continues.
+    # The day the relationship ends or ended (recorded or assumed), or the day the family
+    # closed a case they had continued; None while it continues.
     ended: dt.date | None
     decisions: tuple[Decision, ...]
 

@@ -11,13 +11,17 @@ How the timeline is built:
    after it until ``decision_window`` closes. They stop the day a decision is recorded.
 2. The relationship ends on the later of the day it ended and the day that was
    recorded (nothing is due before anyone knew); without a decision it counts as ended
-   when the decision window closes (the assumed end). A continued one never ends.
+   when the decision window closes (the assumed end). An end recorded after that day
+   changes no date: it never postpones what was already due. A continued one ends
+   only if the family closes the case after the year (their own decision, no rule).
 3. Each kind is due under the earliest applicable rule: ``year-end`` rules at the year
    end; ``continued`` rules at the year end or on the decision day, whichever is later;
-   ``ended`` rules at the end, except the kinds kept while the offer to the family is
-   open (if there is anything to offer), which go when the offer closes: the day its
-   outcome is recorded or when ``photo_export_window`` runs out, whichever is first.
-   On equal dates the continued/ended rule is cited, being the more specific.
+   ``ended`` rules (or, for a closed case, the family's decision for every kind) at the
+   end, except the kinds kept while the offer to the family is open (if there is
+   anything to offer, and a closing family did not skip it), which go when the offer
+   closes: the day its outcome is recorded or when ``photo_export_window`` runs out,
+   whichever is first. On equal dates the continued/ended rule is cited, being the
+   more specific.
 4. An item added after its kind became due is due the day it was added.
 5. Holds postpone every deletion due on or before the last held day to the day after
    it. A hold never brings a deletion forward.
@@ -30,7 +34,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from retention_agent.i18n import N_
-from retention_agent.policy.assessment import ACTIONS, CaseAssessment, Decision, Phase
+from retention_agent.policy.assessment import ACTIONS, CaseAssessment, Decision, Phase, due_now
 from retention_agent.policy.facts import CaseFacts, ItemFacts
 from retention_agent.policy.model import KINDS, Kind, Policy, Rule, RuleId
 
@@ -50,6 +54,7 @@ YEAR_ENDED = N_("The Hjem til Os year has ended.")
 CONTINUED = N_("You continue the relationship privately after the Hjem til Os year.")
 ENDED = N_("The relationship has ended.")
 ASSUMED_ENDED = N_("No decision was recorded in time, so the relationship counts as ended.")
+CLOSED = N_("You decided to stop keeping the data of this case.")
 OFFER_PHOTOS = N_(
     "Before the photos are deleted, you may offer them to the child and the child's family."
 )
@@ -101,9 +106,9 @@ def evaluate(
 
 def _end(case: CaseFacts, decide_by: dt.date) -> dt.date | None:
     if case.decision == "continue":
-        return None
+        return case.closed_on
     if case.ended_on is not None and case.decided_on is not None:  # a recorded end
-        return max(case.ended_on, case.decided_on)
+        return min(max(case.ended_on, case.decided_on), decide_by)
     return decide_by
 
 
@@ -149,7 +154,7 @@ def _offer(
     case: CaseFacts, items: tuple[ItemFacts, ...], policy: Policy, ended: dt.date | None
 ) -> _Offer | None:
     rule = policy.offer_rule
-    if ended is None or rule is None:
+    if ended is None or rule is None or (case.closed_on is not None and not case.offer_on_close):
         return None
     offered = tuple(item for item in items if item.kind in rule.offers_to_family)
     if not offered:  # nothing to offer: nothing needs to wait for it
@@ -179,7 +184,7 @@ def _deletions(
     due_by_kind = _due_by_kind(case, policy, year_end, ended, offer)
     max_hold = policy.timing.max_hold
     last_held = max((hold.last_day(max_hold) for hold in case.holds), default=None)
-    groups: dict[tuple[dt.date, RuleId, str, dt.date | None], list[ItemFacts]] = {}
+    groups: dict[tuple[dt.date, RuleId | None, str, dt.date | None], list[ItemFacts]] = {}
     for item in items:
         if item.kind not in due_by_kind:
             continue
@@ -201,28 +206,49 @@ def _due_by_kind(
     year_end: dt.date,
     ended: dt.date | None,
     offer: _Offer | None,
-) -> dict[Kind, tuple[dt.date, RuleId, str]]:
+) -> dict[Kind, tuple[dt.date, RuleId | None, str]]:
     """The earliest (due date, rule, reason) for each kind that is to be deleted."""
-    candidates: list[tuple[Kind, dt.date, RuleId, str]] = []
+    candidates: list[tuple[Kind, dt.date, RuleId | None, str]] = []
     if case.decision == "continue" and case.decided_on is not None:
         due = max(year_end, case.decided_on)
         for rule in policy.rules_when("continued"):
             candidates += [(kind, due, rule.id, CONTINUED) for kind in rule.deletes]
+        if ended is not None:  # closed by the family: no rule, their own decision
+            candidates += _at_end(KINDS, None, ended, CLOSED, offer)
     elif ended is not None:
         reason = ENDED if case.decision == "end" else ASSUMED_ENDED
         for rule in policy.rules_when("ended"):
-            for kind in rule.deletes:
-                if offer is not None and kind in offer.rule.keeps_while_offered:
-                    candidates.append((kind, offer.closes, rule.id, offer.reason))
-                else:
-                    candidates.append((kind, ended, rule.id, reason))
+            candidates += _at_end(rule.deletes, rule.id, ended, reason, offer)
     for rule in policy.rules_when("year-end"):
         candidates += [(kind, year_end, rule.id, YEAR_ENDED) for kind in rule.deletes]
-    earliest: dict[Kind, tuple[dt.date, RuleId, str]] = {}
+    earliest: dict[Kind, tuple[dt.date, RuleId | None, str]] = {}
     for kind, due, rule_id, reason in candidates:  # outcome rules first: they win ties
         if kind not in earliest or due < earliest[kind][0]:
             earliest[kind] = (due, rule_id, reason)
     return earliest
+
+
+def _at_end(
+    kinds: Iterable[Kind], rule: RuleId | None, ended: dt.date, reason: str, offer: _Offer | None
+) -> list[tuple[Kind, dt.date, RuleId | None, str]]:
+    """Kinds deleted when the relationship ends, except those kept while the offer is open."""
+    return [
+        (kind, offer.closes, rule, offer.reason)
+        if offer is not None and kind in offer.rule.keeps_while_offered
+        else (kind, ended, rule, reason)
+        for kind in kinds
+    ]
+
+
+def due_on_arrival(case: CaseFacts, policy: Policy, today: dt.date) -> tuple[Kind, ...]:
+    """The kinds whose items would be due for deletion at once if added to ``case`` today."""
+    arriving = tuple(ItemFacts(f"arriving-{kind}", kind, today) for kind in KINDS)
+    due = {
+        kind
+        for decision in due_now(evaluate(case, arriving, policy, today), today)
+        for kind in decision.kinds
+    }
+    return tuple(kind for kind in KINDS if kind in due)
 
 
 def _kinds(items: Iterable[ItemFacts]) -> tuple[Kind, ...]:

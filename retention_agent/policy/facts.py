@@ -48,6 +48,10 @@ class CaseFacts:
     export_outcome: ExportOutcome | None = None  # the offer of photos to the family
     export_outcome_on: dt.date | None = None
     holds: tuple[Hold, ...] = ()
+    # After the year, a family that continued privately may still decide to stop keeping
+    # the case's data: the day they closed it, and whether the photos are offered first.
+    closed_on: dt.date | None = None
+    offer_on_close: bool = True
 
     def __post_init__(self) -> None:
         if (self.decision is None) != (self.decided_on is None):
@@ -56,6 +60,8 @@ class CaseFacts:
             raise ValueError("an 'end' decision, and only that, names the day it ended")
         if (self.export_outcome is None) != (self.export_outcome_on is None):
             raise ValueError("an export outcome and the day it was recorded go together")
+        if self.closed_on is not None and self.decision != "continue":
+            raise ValueError("only a case that continued privately can be closed")
 
 
 @dataclass(frozen=True)

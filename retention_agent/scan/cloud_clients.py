@@ -42,7 +42,6 @@ import json
 import re
 import sqlite3
 import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,6 +339,8 @@ def syncthing_folders(data: bytes | None, home: Path) -> list[Path]:
     """The ``path`` of every ``<folder>`` of Syncthing's ``config.xml``."""
     if data is None:
         return []
+    import xml.etree.ElementTree as ET  # only where a Syncthing config exists
+
     try:
         root = ET.fromstring(data)  # noqa: S314 — the user's own config; expat limits entity expansion
     except (ET.ParseError, ValueError, RecursionError):

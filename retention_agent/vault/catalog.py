@@ -16,8 +16,7 @@ from retention_agent.errors import (
     UnknownItem,
 )
 from retention_agent.vault import crypto, files
-from retention_agent.vault.ingest import item_key_id
-from retention_agent.vault.records import ItemRecord, Kind
+from retention_agent.vault.records import ItemRecord, Kind, item_key_id
 from retention_agent.vault.vault import Vault
 
 

@@ -23,14 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from retention_agent import clock, thumbnails
 from retention_agent.vault import crypto, files, finality, index, receipts, rows, tombstones
 from retention_agent.vault.cases import case_key_id
-from retention_agent.vault.ingest import item_key_id
 from retention_agent.vault.keystore import KeyMissing
+from retention_agent.vault.records import DeletionRequest, item_key_id
 from retention_agent.vault.vault import Vault
 
 METHOD = "item-keys-destroyed+blobs-unlinked+kek-rotated"
@@ -42,17 +41,6 @@ StepHook = Callable[[str], None]
 
 def _no_hook(step: str) -> None:
     """Production runs without step hooks."""
-
-
-@dataclass(frozen=True)
-class DeletionRequest:
-    case_id: str
-    item_ids: tuple[str, ...]
-    rules: tuple[str, ...]
-    policy_id: str
-    policy_version: str
-    # Why, when it is not a policy rule: e.g. the index rows of the items were damaged.
-    reason: str | None = None
 
 
 def delete_items(

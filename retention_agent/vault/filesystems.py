@@ -15,7 +15,6 @@ reported as unknown, never guessed.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 from dataclasses import dataclass
@@ -134,6 +133,7 @@ def _linux_ssd(device: str) -> bool | None:
 
 def _macos_type(path: Path) -> str:
     """``statfs(2)``'s f_fstypename: "apfs", "hfs", "msdos", ..."""
+    import ctypes
 
     class _StatFs(ctypes.Structure):
         _fields_ = [
@@ -169,6 +169,8 @@ def _macos_type(path: Path) -> str:
 
 def _windows_type(path: Path) -> str:
     """The volume's file system name from GetVolumeInformationW: "ntfs", "refs", ..."""
+    import ctypes
+
     try:
         kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
         root = ctypes.create_unicode_buffer(261)

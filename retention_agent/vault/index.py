@@ -11,8 +11,9 @@ keys surviving anywhere else are useless.
 Every row of the tables that decide what is deleted when carries a ``mac``, and each
 case has a digest over its rows in ``digests`` (see ``rows``).
 
-Schema version 2 (``meta.schema``); version 1 (no MACs, no ``sealed``) is upgraded by
-the first command that opens the vault with its key (``migrate``).
+Schema version 3 (``meta.schema``); older versions are upgraded by the first command
+that opens the vault with its key (``migrate``): version 1 had no MACs and no ``sealed``,
+version 2 no closing of a continued case (``cases.closed_on``, ``offer_on_close``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from retention_agent.errors import IndexUnavailable, RetentionError, VaultUnreadable
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -53,6 +54,8 @@ CREATE TABLE cases (
     initiated_by TEXT CHECK (initiated_by IN ('volunteers', 'child-family', 'other')),
     export_outcome TEXT CHECK (export_outcome IN ('done', 'declined')),
     export_outcome_on TEXT,
+    closed_on TEXT,                 -- a continued case the family closed after the year
+    offer_on_close INTEGER CHECK (offer_on_close IN (0, 1)),
     sealed BLOB,                    -- {alias, notes}, NULL once the case is anonymised
     mac BLOB NOT NULL DEFAULT x''
 ) STRICT;
@@ -131,6 +134,11 @@ CREATE TABLE digests (
 # What version 2 added to version 1: the MAC column of each authenticated table, and two
 # tables. (A development build made ``sealed`` before the version changed: IF NOT EXISTS.)
 MAC_TABLES = ("cases", "items", "holds", "journal", "checklist", "receipts")
+# Version 2 had no closing of a continued case: the columns version 3 adds to ``cases``.
+CLOSING_COLUMNS = {
+    "closed_on": "TEXT",
+    "offer_on_close": "INTEGER CHECK (offer_on_close IN (0, 1))",
+}
 MIGRATE_FROM_1_TABLES = (
     """CREATE TABLE IF NOT EXISTS sealed (
     id INTEGER PRIMARY KEY,

@@ -43,7 +43,7 @@ from retention_agent.vault import (
     sealed,
 )
 from retention_agent.vault.cases import require_case
-from retention_agent.vault.records import Kind
+from retention_agent.vault.records import Kind, item_key_id
 from retention_agent.vault.sources import Identity, current
 from retention_agent.vault.vault import Vault
 
@@ -99,10 +99,6 @@ class Batch:
 
     parts: tuple[Ingested, ...]
     removals: tuple[originals.Removal, ...] = ()  # of ``remove`` (whole-batch originals)
-
-
-def item_key_id(item_id: str) -> str:
-    return f"item:{item_id}"
 
 
 @dataclass

@@ -29,7 +29,7 @@ from retention_agent.vault import files, filesystems, sealed
 from retention_agent.vault.sources import Identity, current
 from retention_agent.vault.vault import Vault
 
-TOPIC = "pending-removal"
+TOPIC = sealed.PENDING_REMOVAL
 _WORKERS = 4
 
 

@@ -8,7 +8,12 @@ from typing import Any
 
 from retention_agent.policy.model import KINDS, Kind
 
-__all__ = ["KINDS", "CaseRecord", "ItemRecord", "Kind"]
+__all__ = ["KINDS", "CaseRecord", "DeletionRequest", "ItemRecord", "Kind", "item_key_id"]
+
+
+def item_key_id(item_id: str) -> str:
+    """The id of an item's wrapped data key in the ``keys`` table."""
+    return f"item:{item_id}"
 
 
 @dataclass(frozen=True)
@@ -41,3 +46,14 @@ class ItemRecord:
     # Its row or its sealed metadata failed authentication: the name is unknown (""),
     # and the kind, size and date shown may not be true.
     damaged: bool = False
+
+
+@dataclass(frozen=True)
+class DeletionRequest:
+    case_id: str
+    item_ids: tuple[str, ...]
+    rules: tuple[str, ...]
+    policy_id: str
+    policy_version: str
+    # Why, when it is not a policy rule: e.g. the index rows of the items were damaged.
+    reason: str | None = None

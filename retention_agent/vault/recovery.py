@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 
 from retention_agent.errors import IntegrityError
-from retention_agent.vault import backups, crypto, deletion, files, index, originals, unlock
+from retention_agent.vault import backups, crypto, files, index, unlock
 from retention_agent.vault.crypto import HEADER_SIZE
-from retention_agent.vault.ingest import item_key_id, settle_unverified
+from retention_agent.vault.records import item_key_id
+from retention_agent.vault.sealed import PENDING_REMOVAL
 from retention_agent.vault.vault import Vault
 
 
@@ -19,20 +20,33 @@ def recover(vault: Vault) -> None:
     _repair_keys(vault)
     if not backups.excluded(vault.home):  # an older vault, or someone removed them
         backups.exclude(vault.home)
-    # A deletion cut short is finished first: its items must not come back.
-    deletion.resume(vault)
+    # The machinery of each repair is loaded only when there is something to repair:
+    # almost every open finds nothing, and `retention status` should not pay for it.
+    if vault.db.execute("SELECT 1 FROM journal LIMIT 1").fetchone():
+        from retention_agent.vault import deletion
+
+        # A deletion cut short is finished first: its items must not come back.
+        deletion.resume(vault)
     # Ciphertext of an ingest that never reached its rename.
     for part in vault.tmp.iterdir():
         files.remove_quietly(part)
     # Unverified rows: a crash hit between commit and read-back.
     unverified = vault.db.execute("SELECT id FROM items WHERE state = 'unverified'").fetchall()
-    for row in unverified:
-        # If it does not verify, settle_unverified removes every trace; the original is
-        # still where it was.
-        with contextlib.suppress(IntegrityError):
-            settle_unverified(vault, row["id"])
+    if unverified:
+        from retention_agent.vault.ingest import settle_unverified
+
+        for row in unverified:
+            # If it does not verify, settle_unverified removes every trace; the original
+            # is still where it was.
+            with contextlib.suppress(IntegrityError):
+                settle_unverified(vault, row["id"])
     # Originals whose removal was journaled: finished once their items are live.
-    originals.finish_pending(vault)
+    if vault.db.execute(
+        "SELECT 1 FROM sealed WHERE topic = ? LIMIT 1", (PENDING_REMOVAL,)
+    ).fetchone():
+        from retention_agent.vault import originals
+
+        originals.finish_pending(vault)
     # Blobs renamed into place whose index row was never committed.
     known = {row["blob"] for row in vault.db.execute("SELECT blob FROM items")}
     for blob in vault.blobs.iterdir():

@@ -21,6 +21,10 @@ from retention_agent.vault import crypto, index, rows
 from retention_agent.vault.cases import require_case
 from retention_agent.vault.vault import INDEX, Vault
 
+# The journaled removal of an original (``originals``); named here so that recovery can
+# see whether there is any without loading the removal machinery.
+PENDING_REMOVAL = "pending-removal"
+
 
 @dataclass(frozen=True)
 class SealedRecord:

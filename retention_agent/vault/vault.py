@@ -22,8 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from filelock import FileLock, Timeout
-
 from retention_agent.errors import (
     VaultAlreadyInitialised,
     VaultBusy,
@@ -48,6 +46,7 @@ from retention_agent.vault.keystore import (
     new_store,
     open_store,
 )
+from retention_agent.vault.locking import FileLock, LockTimeout
 
 INDEX = "index.db"
 CHECK_KEY_ID = unlock.CHECK_KEY_ID
@@ -253,6 +252,11 @@ class Vault:
             self._damage = rows.verify(self.db, self.row_key) if current else rows.Damage()
         return self._damage
 
+    def keep_damage(self, damage: rows.Damage) -> None:
+        """For a vault upgraded from an authenticated version: what failed under its old
+        columns stays damaged under the new ones (``migrate``)."""
+        self._damage = damage
+
     def assume_undamaged(self) -> None:
         """For a vault just made, or upgraded from a version without MACs: whatever it
         holds is taken as it is, since nothing was authenticated before."""
@@ -344,7 +348,7 @@ def acquire_lock(home: Path) -> FileLock:
     lock = FileLock(home / "vault.lock", mode=files.PRIVATE_FILE)
     try:
         lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
-    except Timeout:
+    except LockTimeout:
         raise VaultBusy() from None
     return lock
 
@@ -354,6 +358,6 @@ def _try_lock(home: Path) -> FileLock | None:
     lock = FileLock(home / "vault.lock", mode=files.PRIVATE_FILE)
     try:
         lock.acquire(timeout=0)
-    except (Timeout, PermissionError):
+    except (LockTimeout, PermissionError):
         return None  # busy, or a folder this user may read but not write
     return lock

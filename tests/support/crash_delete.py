@@ -9,8 +9,9 @@ import signal
 import sys
 
 from retention_agent.paths import vault_home
-from retention_agent.vault.deletion import DeletionRequest, delete_items
+from retention_agent.vault.deletion import delete_items
 from retention_agent.vault.keystore import PassphraseSource
+from retention_agent.vault.records import DeletionRequest
 from retention_agent.vault.vault import Vault
 
 

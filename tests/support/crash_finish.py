@@ -13,8 +13,8 @@ from typing import Any
 from retention_agent import finish
 from retention_agent.paths import vault_home
 from retention_agent.vault import deletion
-from retention_agent.vault.deletion import DeletionRequest
 from retention_agent.vault.keystore import PassphraseSource
+from retention_agent.vault.records import DeletionRequest
 from retention_agent.vault.vault import Vault
 
 
