@@ -11,6 +11,9 @@ The rules:
   week off).
 - **Photo offer.** Fires once when the offer opens, while it is open and no outcome is
   recorded.
+- **Sent?** Photos exported while the offer is open but not confirmed as sent (the
+  wizard's "not yet"): ``SENT_REMINDERS`` days after the latest export the family is
+  asked to confirm, the latest one that has come, once each, while the offer is open.
 - **Announcements.** Each deletion unit (case, due date, kind) is announced 7 days and
   1 day before its date; units of one case and date share one notification.
 - **Carrying out.** A due unit may be deleted by the agent only if it was announced on a
@@ -32,17 +35,20 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from retention_agent.enforce import CaseTimeline
+from retention_agent.policy.assessment import Decision
 from retention_agent.policy.model import KINDS, Kind
 
 ANNOUNCE_DAYS = (7, 1)  # announcements this many days before a deletion
 LATE_WAIT = dt.timedelta(days=7)  # a late notice's wait before the agent acts by itself
 JUMP_TOLERANCE = dt.timedelta(days=2)
+SENT_REMINDERS = (2, 9)  # days after the latest unconfirmed export
 _DAY = dt.timedelta(days=1)
 
 Topic = Literal[
     "year_ending",  # date: the year end
     "decision_overdue",  # date: the day the case counts as ended without a decision
     "photo_offer",  # date: the day the offer closes (None if unknown)
+    "photos_sent",  # date: the day the offer closes; since: the latest export
     "deletion_soon",  # date: the deletion day
     "deletion_late",  # date: the day the agent deletes by itself without an answer
     "clock_back",  # date: the new today; since: the latest day seen before
@@ -99,7 +105,14 @@ class Plan:
     clock: Clock
 
 
-def plan(timelines: Sequence[CaseTimeline], memory: Memory, today: dt.date) -> Plan:
+def plan(
+    timelines: Sequence[CaseTimeline],
+    memory: Memory,
+    today: dt.date,
+    exported: Mapping[str, dt.date] | None = None,
+) -> Plan:
+    """``exported``: per case, the day of its latest photo export (none: no reminders to
+    confirm the sending)."""
     clock = _clock(memory.latest_seen, today)
     units = [unit for timeline in timelines for unit in deletion_units(timeline)]
     announced = dict(memory.announced)
@@ -130,6 +143,10 @@ def plan(timelines: Sequence[CaseTimeline], memory: Memory, today: dt.date) -> P
             fire(notice)
         for notice in _offer(timeline, today, live_refs, upcoming):
             fire(notice)
+        last_export = (exported or {}).get(timeline.facts.id)
+        if last_export is not None:
+            for notice in _sent(timeline, last_export, today, fired, upcoming):
+                fire(notice)
     allowed, waiting = [], []
     for (case_id, due), group in _by_case_and_day(units).items():
         live_refs.update(unit.key for unit in group)
@@ -254,28 +271,67 @@ def _reminder(
     yield Notice(f"s|remind|{case_id}@{latest.due}", topic, case_id, date)
 
 
+def _offers(timeline: CaseTimeline) -> Iterable[tuple[Decision, dt.date | None]]:
+    """Each photo offer with the day it closes (the deletion of what it offers)."""
+    decisions = timeline.assessment.decisions
+    for offer in decisions:
+        if offer.action == "offer_photo_export":
+            closes = min(
+                (
+                    d.due
+                    for d in decisions
+                    if d.action == "delete"
+                    and set(d.kinds) & set(offer.kinds)
+                    and d.due >= offer.due
+                ),
+                default=None,
+            )
+            yield offer, closes
+
+
 def _offer(
     timeline: CaseTimeline, today: dt.date, live_refs: set[str], upcoming: list[dt.date]
 ) -> Iterable[Notice]:
     case_id = timeline.facts.id
-    for offer in timeline.assessment.decisions:
-        if offer.action != "offer_photo_export":
-            continue
+    for offer, closes in _offers(timeline):
         live_refs.add(f"{case_id}@{offer.due}")
-        closes = min(
-            (
-                d.due
-                for d in timeline.assessment.decisions
-                if d.action == "delete" and set(d.kinds) & set(offer.kinds) and d.due >= offer.due
-            ),
-            default=None,
-        )
         if offer.due > today:
             upcoming.append(offer.due)
         elif timeline.facts.export_outcome is None and (closes is None or today < closes):
             yield Notice(
                 f"s|offer|{case_id}@{offer.due}", "photo_offer", case_id, closes, offer.kinds
             )
+
+
+def _sent(
+    timeline: CaseTimeline,
+    exported: dt.date,
+    today: dt.date,
+    fired: set[str],
+    upcoming: list[dt.date],
+) -> Iterable[Notice]:
+    """Asked to confirm the sending: the latest reminder that has come, once."""
+    case_id = timeline.facts.id
+    if timeline.facts.export_outcome is not None:
+        return
+    for offer, closes in _offers(timeline):
+        if exported < offer.due or offer.due > today or (closes is not None and today >= closes):
+            continue
+        days = [n for n in SENT_REMINDERS if closes is None or exported + n * _DAY < closes]
+        upcoming += [exported + n * _DAY for n in days if exported + n * _DAY > today]
+        past = [n for n in days if exported + n * _DAY <= today]
+        if not past:
+            continue
+        for earlier in past[:-1]:  # superseded: never sent late
+            fired.add(f"s|sent{earlier}|{case_id}@{offer.due}")
+        yield Notice(
+            f"s|sent{past[-1]}|{case_id}@{offer.due}",
+            "photos_sent",
+            case_id,
+            closes,
+            offer.kinds,
+            since=exported,
+        )
 
 
 def _announce(

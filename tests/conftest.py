@@ -28,6 +28,9 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    # The system's folders too: a machine with the package installed has its login item
+    # in /etc/xdg/autostart, which `retention agent install` would otherwise find.
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(home / "etc-xdg"))
     for var, sub in [
         ("XDG_DATA_HOME", ".local/share"),
         ("XDG_CONFIG_HOME", ".config"),

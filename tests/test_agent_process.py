@@ -112,3 +112,23 @@ def test_no_vault_no_agent() -> None:
     result = retention("agent", "run", "--no-tray")
     assert result.returncode == ExitCode.VAULT_STATE
     assert "retention init" in result.stderr
+
+
+def test_finish_stops_the_agent_and_its_login_item(
+    agent: subprocess.Popen[str], vault_home: Path, tmp_path: Path
+) -> None:
+    system = tmp_path / "etc-xdg" / "autostart" / "retention-agent.desktop"
+    system.parent.mkdir(parents=True)
+    system.write_text((ROOT / "packaging/linux/retention-agent-autostart.desktop").read_text())
+    env = key_file_env(XDG_CONFIG_DIRS=str(system.parent.parent))
+    user_entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "retention-agent.desktop"
+    done = python_module("retention_agent", "finish", "--yes", "--lang", "en", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "The agent is stopped and no longer starts at login." in done.stdout
+    assert agent.wait(timeout=30) == 0
+    assert not vault_home.exists()  # nothing of the agent's was made again
+    assert "Hidden=true" in user_entry.read_text()
+    status = python_module("retention_agent", "agent", "status", "--json", env=env)
+    assert json.loads(status.stdout)["starts_at_login"] is False
+    quiet = python_module("retention_agent", "agent", "run", "--at-login", env=env)
+    assert (quiet.returncode, quiet.stderr) == (0, "")

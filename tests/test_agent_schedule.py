@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from retention_agent import contact_person
 from retention_agent.agent import heartbeat
 from retention_agent.agent import memory as agent_memory
-from retention_agent.lifecycle import place_hold, record_continue
+from retention_agent.contact_person import ContactPerson
+from retention_agent.desktop.buttons import Button
+from retention_agent.export import offer, records
+from retention_agent.lifecycle import place_hold, record_continue, record_end
 from retention_agent.vault import catalog, receipts
 from retention_agent.vault.adding import ingest_file
 from retention_agent.vault.keystore import PassphraseSource
@@ -247,3 +251,98 @@ def test_a_photo_export_that_cannot_start_is_told(vault_home: Path, case_id: str
     agent.step()
     assert told.titles()[-1] == f"Case {case_id}: the photo export did not open"
     assert f"retention wizard --case {case_id}" in told.sent[-1][1]
+
+
+def test_after_not_yet_the_family_is_asked_whether_the_photos_were_sent(
+    vault_home: Path, tmp_path: Path
+) -> None:
+    ended = dt.date(2026, 9, 1)
+    with Vault.init(vault_home, PASSPHRASE, NOW) as vault:
+        case = add_case(vault, start=START)
+        photo = tmp_path / "IMG_0001.jpg"
+        photo.write_bytes(b"SYNTHETIC photo")
+        ingest_file(vault, case_id=case, kind="photo", source=photo, now=NOW, keep_original=False)
+        record_end(vault, case, ended, ended, "child-family")
+        exported_at = dt.datetime.combine(ended + dt.timedelta(days=3), dt.time(10), dt.UTC)
+        records.add_export(
+            vault,
+            case,
+            exported_at,
+            destination=tmp_path / "export",
+            as_zip=False,
+            files=[],
+            items=[],
+            answers=records.Answers("yes", "yes", None),
+        )
+    clock = Clock(ended + dt.timedelta(days=4))
+    agent, told = make_agent(vault_home, clock)
+    agent.evaluate()
+    assert told.titles() == [f"Case {case}: you can offer the photos to the family"]
+    clock.set(ended + dt.timedelta(days=5))
+    agent.evaluate()
+    title, body = told.sent[-1]
+    assert title == f"Case {case}: have you sent the photos?"
+    assert body.startswith("The photos were exported on 4 September 2026. Once they are sent")
+    assert body.endswith(
+        "On 1 October 2026 the photos and contact details are deleted, even without an answer."
+    )
+    assert told.buttons[-1] == [
+        Button("Export photos", {"action": "export_photos", "case": case}, default=True)
+    ]
+    clock.set(ended + dt.timedelta(days=6))
+    agent.evaluate()
+    assert len(told.sent) == 2  # once
+    with Vault.open(vault_home, PASSPHRASE) as vault:
+        offer.confirm_sent(vault, case, ended + dt.timedelta(days=7))
+    clock.set(ended + dt.timedelta(days=12))
+    agent.evaluate()
+    assert "have you sent the photos?" not in " ".join(told.titles()[2:])
+
+
+def test_its_own_reads_never_wake_it_again(vault_home: Path, case_id: str) -> None:
+    """Reading the timelines and the contact person makes or removes an empty WAL: that
+    is no change to the index, or an idle agent would look again at every tick."""
+    agent, _told = make_agent(vault_home, Clock(days(-60)))
+    agent.step()
+    assert agent.contact_known  # the vault was opened (the keyring has the key)
+    for _tick in range(3):
+        assert not agent.wakeups.index_written()
+        agent.evaluate()
+    with Vault.open(vault_home, PASSPHRASE) as vault:
+        place_hold(vault, case_id, days(-60), days(30), "C2")
+    assert agent.wakeups.index_written()  # a command's write is seen
+
+
+class ShownTray:
+    """Keeps what the agent asked its tray to show."""
+
+    def __init__(self) -> None:
+        self.shown: list[dict[str, object]] = []
+
+    def show(self, status: dict[str, object]) -> None:
+        self.shown.append(status)
+
+    def stop(self) -> None:
+        pass
+
+
+def test_the_contact_person_is_in_the_tray_and_never_in_a_notification(
+    vault_home: Path, case_id: str
+) -> None:
+    with Vault.open(vault_home, PASSPHRASE) as vault:
+        contact_person.set_person(vault, ContactPerson("Mette Kontaktsen", "+45 12 34 56 78"), NOW)
+    clock = Clock(days(-40))
+    agent, told = make_agent(vault_home, clock)
+    tray = ShownTray()
+    agent.tray = tray
+    for offset in (-30, -7, -1, 0, 1):
+        clock.set(days(offset))
+        agent.evaluate()
+    assert told.sent
+    assert all("Kontaktsen" not in title + body for title, body in told.sent)
+    assert "contact person" in " ".join(body for _title, body in told.sent)
+    assert tray.shown[-1]["contact"] == {
+        "name": "Mette Kontaktsen",
+        "phone": "+45 12 34 56 78",
+        "email": None,
+    }

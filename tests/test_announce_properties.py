@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retention_agent.announce import JUMP_TOLERANCE, LATE_WAIT, Memory, Plan, plan
+from retention_agent.announce import JUMP_TOLERANCE, LATE_WAIT, SENT_REMINDERS, Memory, Plan, plan
 from retention_agent.policy.facts import CaseFacts, ExportOutcome, ItemFacts
 from retention_agent.policy.model import KINDS
 from tests.support.timelines import START, timeline
@@ -165,3 +165,42 @@ def test_a_daily_agent_deletes_each_deletion_on_its_date(
                 for p in run.plans[: step + 1]
                 for n in p.notices
             )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    case_and_items(),
+    st.integers(0, 480),
+    st.integers(300, 480),
+    st.lists(st.integers(-6, 12), min_size=1, max_size=60),
+)
+def test_asked_whether_the_photos_were_sent_only_while_it_matters(
+    case: tuple[CaseFacts, list[ItemFacts]], exported_after: int, offset: int, steps: list[int]
+) -> None:
+    """Only with no outcome recorded, after an export made while the offer was open, on
+    or after the export's reminder days, and before the offer closes; each once, at most
+    as many as there are reminder days."""
+    facts, items = case
+    exported = facts.start + exported_after * DAY
+    days = [facts.start + offset * DAY]
+    for delta in steps:
+        days.append(days[-1] + delta * DAY)
+    memory, fired, asked = Memory(), set(), 0
+    for today in days:
+        current = timeline(facts, items, today)
+        result = plan([current], memory, today, {"c": exported})
+        memory = result.memory
+        for notice in result.notices:
+            if notice.topic != "photos_sent":
+                continue
+            assert notice.key not in fired
+            fired.add(notice.key)
+            asked += 1
+            offers = [d for d in current.assessment.decisions if d.action == "offer_photo_export"]
+            assert facts.export_outcome is None
+            assert offers
+            assert any(offer.due <= exported for offer in offers)
+            assert today >= exported + min(SENT_REMINDERS) * DAY
+            assert notice.date is None or today < notice.date
+            assert notice.since == exported
+    assert asked <= len(SENT_REMINDERS)

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from retention_agent.desktop.autostart import Where, install, installed, uninstall
-from tests.support.processes import python_module
+from tests.support.processes import ROOT, python_module
 
 COMMAND = ["/opt/Hjem til Os/bin/retention", "agent", "run"]
 
 
 def where(platform: str, home: Path, **environ: str) -> Where:
-    return Where(platform, home, environ)
+    """Where, with no system-wide entry unless the test names the folders."""
+    return Where(platform, home, {"XDG_CONFIG_DIRS": str(home / "no-system"), **environ})
 
 
 def test_xdg_entry_is_valid_and_runs_the_installed_program(tmp_path: Path) -> None:
@@ -98,9 +99,81 @@ def test_install_and_uninstall_commands(tmp_path: Path) -> None:
     entry = tmp_path / "cfg" / "autostart" / "retention-agent.desktop"
     assert entry.is_file()
     exec_line = next(line for line in entry.read_text().splitlines() if line.startswith("Exec="))
-    assert exec_line.endswith(" agent run")
+    assert exec_line.endswith(" agent run --at-login")
     status = python_module("retention_agent", "agent", "status", "--json", env=env)
     assert '"starts_at_login": true' in status.stdout
     removed = python_module("retention_agent", "agent", "uninstall", env=env)
     assert removed.returncode == 0, removed.stderr
     assert not entry.exists()
+
+
+def system_wide(tmp_path: Path) -> Path:
+    """The Debian package's entry, in a folder of XDG_CONFIG_DIRS."""
+    entry = tmp_path / "etc-xdg" / "autostart" / "retention-agent.desktop"
+    entry.parent.mkdir(parents=True)
+    shutil.copyfile(ROOT / "packaging" / "linux" / "retention-agent-autostart.desktop", entry)
+    return entry
+
+
+def test_a_system_wide_entry_is_not_doubled_and_is_hidden_per_user(tmp_path: Path) -> None:
+    system = system_wide(tmp_path)
+    here = where(
+        "linux",
+        tmp_path,
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_CONFIG_DIRS=f"{tmp_path / 'nothing'}:{system.parent.parent}",
+    )
+    user_entry = tmp_path / "config" / "autostart" / "retention-agent.desktop"
+    assert installed(here)
+    assert install(here, COMMAND) == system
+    assert not user_entry.exists()  # nothing beside the package's entry
+    assert uninstall(here) == system
+    assert not installed(here)
+    assert user_entry.read_text() == (
+        "[Desktop Entry]\nType=Application\nName=Hjem til Os\nHidden=true\n"
+    )
+    if shutil.which("desktop-file-validate"):
+        checked = subprocess.run(["desktop-file-validate", str(user_entry)], capture_output=True)
+        assert checked.returncode == 0, checked.stdout
+    assert uninstall(here) is None  # already hidden
+    assert install(here, COMMAND) == system
+    assert not user_entry.exists()
+    assert installed(here)
+    assert system.is_file()  # the package's file is dpkg's: never touched
+
+
+def test_a_users_own_entry_gives_way_to_the_system_wide_one(tmp_path: Path) -> None:
+    here = where("linux", tmp_path, XDG_CONFIG_HOME=str(tmp_path / "config"))
+    user_entry = install(here, COMMAND)
+    system = system_wide(tmp_path)
+    packaged = Where(
+        "linux", tmp_path, {**here.environ, "XDG_CONFIG_DIRS": str(system.parent.parent)}
+    )
+    assert install(packaged, COMMAND) == system
+    assert not user_entry.exists()
+
+
+def test_the_commands_say_which_entry_starts_the_agent(tmp_path: Path) -> None:
+    system = system_wide(tmp_path)
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "XDG_CONFIG_DIRS": str(system.parent.parent),
+    }
+    done = python_module("retention_agent", "agent", "install", "--lang", "en", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "already starts at every login, for every user of this computer" in done.stdout
+    assert not (tmp_path / "cfg" / "autostart").exists()
+    removed = python_module("retention_agent", "agent", "uninstall", "--lang", "en", env=env)
+    assert "is hidden for you" in removed.stdout
+    status = python_module("retention_agent", "agent", "status", "--json", env=env)
+    assert '"starts_at_login": false' in status.stdout
+
+
+def test_the_login_item_does_nothing_without_a_vault(tmp_path: Path) -> None:
+    quiet = python_module("retention_agent", "agent", "run", "--no-tray", "--at-login")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    assert not (tmp_path / "vault").exists()
+    loud = python_module("retention_agent", "agent", "run", "--no-tray")
+    assert loud.returncode == 7
+    assert "retention init" in loud.stderr

@@ -3,6 +3,12 @@ family to them, untouched by a case's deletion, gone for good when cleared."""
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +21,7 @@ from retention_agent.paths import vault_home
 from retention_agent.vault import sealed
 from retention_agent.vault.keystore import PassphraseSource
 from retention_agent.vault.vault import Vault
+from tests.support.processes import ROOT, key_file_env, python_module
 from tests.support.vaults import all_bytes_under
 
 NAME = "Mette Kontaktsen"
@@ -97,3 +104,54 @@ def test_details_are_trimmed_and_need_a_name() -> None:
     assert person == ContactPerson("Mette K", "+45 12 34")
     with pytest.raises(contact_person.ContactPersonNeedsName):
         ContactPerson.checked("   ", None, None)
+
+
+def test_init_asks_for_the_contact_person_in_a_terminal(tmp_path: Path) -> None:
+    """A real pseudo-terminal: the questions appear, an unlikely phone number is asked
+    again, and the answer is sealed in the new vault."""
+    main, side = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "retention_agent", "init", "--lang", "en"],
+        env=key_file_env(),
+        cwd=ROOT,
+        stdin=side,
+        stdout=side,
+        stderr=side,
+        start_new_session=True,
+    )
+    os.close(side)
+    seen = b""
+
+    def until(text: str) -> None:
+        nonlocal seen
+        end = time.monotonic() + 120
+        while text.encode() not in seen:
+            assert time.monotonic() < end, seen.decode(errors="replace")
+            ready, _w, _x = select.select([main], [], [], 1)
+            if ready:
+                seen += os.read(main, 4096)
+
+    def answer(prompt: str, text: str) -> None:
+        nonlocal seen
+        until(prompt)
+        seen = seen.split(prompt.encode(), 1)[1]
+        os.write(main, text.encode() + b"\r")
+
+    try:
+        answer("Name:", NAME)
+        answer("Phone (Enter to skip):", "not a number")
+        answer("E-mail (Enter to skip):", "")
+        until("does not look like a phone number")
+        answer("Phone (Enter to skip):", PHONE)
+        answer("E-mail (Enter to skip):", "m@rb.dk")
+        until("Recorded: your Red Barnet contact person is " + NAME)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(main)
+    shown = python_module("retention_agent", "contact-person", "show", env=key_file_env()).stdout
+    assert NAME in shown
+    assert PHONE in shown
+    assert "m@rb.dk" in shown

@@ -198,3 +198,36 @@ def test_import_refuses_a_keyring_that_already_holds_the_vault(
     assert memory_keyring.secrets == before
     assert not (tmp_path / "same-laptop").exists()
     assert b"Solsikke" not in all_bytes_under(tmp_path)
+
+
+@pytest.mark.parametrize("step", ["keys_destroyed", "rewrapped", "receipted"])
+def test_a_finish_killed_between_its_deletions_reads_well_and_finishes_again(
+    old_laptop: tuple[str, str], vault_home: Path, tmp_path: Path, step: str
+) -> None:
+    first, _code = old_laptop
+    code, second, err = retention("case", "new", "--child", "Barn B", "--start", "2026-04-01")
+    assert code == 0, err
+    second = second.strip()
+    paper = tmp_path / "matchpapir.pdf"
+    paper.write_bytes(b"%PDF SYNTHETIC paper of Barn B")
+    assert retention("add", str(paper), "--case", second, "--kind", "match_paper")[0] == 0
+    killed = python_module("tests.support.crash_finish", step, "2", env=key_file_env())
+    assert killed.returncode == -9, killed.stderr
+    # The first case's deletion is done and receipted; the second is journaled: the next
+    # command that opens the vault carries it out (or has it already done).
+    code, out, err = retention("receipts")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("#")]
+    assert lines[0].startswith("#1 1 April 2027: case " + first + ": deleted photo ×1 (")
+    assert "under the family's 'retention finish' (policy 2024-05)" in lines[0]
+    assert len(lines) == 2
+    assert lines[1].startswith("#2 1 April 2027: case " + second + ": deleted match paper ×1 (")
+    assert "Barn B" not in out
+    assert ALIAS not in out
+    code, out, err = retention("finish", "--yes", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert [r["case"] for r in summary["receipts"]] == [first, second]
+    assert summary["deleted_items"] == {"match_paper": 1, "photo": 1}
+    assert summary["chain_intact"] is True
+    assert not vault_home.exists()

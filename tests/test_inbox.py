@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from retention_agent.agent.inbox import Inbox, Settler, skipped_name
+from retention_agent.agent.inbox import Inbox, Settler
 from retention_agent.agent.watch import ObserverKind
 from retention_agent.i18n import set_language
 from retention_agent.lifecycle import record_continue
+from retention_agent.scan.places import skipped_name
 from retention_agent.vault import catalog
 from retention_agent.vault.vault import Vault
 from tests.support.agents import Clock, Collected, make_agent, running, wait_for

@@ -20,11 +20,10 @@ from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from retention_agent.errors import RetentionError, VaultUnreadable
+from retention_agent.vault import scrubbed
 from retention_agent.vault.keyfile import (
     DEFAULT_SCRYPT,
     MAGIC,
-    TEMP_PREFIX,
-    TEMP_SUFFIX,
     KeyFileForeign,
     KeyFileStore,
     ScryptParams,
@@ -645,7 +644,7 @@ def test_permissions(key_path: Path) -> None:
 @pytest.mark.usefixtures("with_passphrase")
 def test_writes_leave_no_temporary_files(key_path: Path) -> None:
     make_key_file(key_path, 1, 2)
-    leftover = key_path.parent / f"{TEMP_PREFIX}crash{TEMP_SUFFIX}"
+    leftover = key_path.parent / f".{KEY_FILE_NAME}-crash{scrubbed.TEMP_SUFFIX}"
     leftover.write_bytes(b"an interrupted write")
     reopened(key_path).destroy(1)
     assert sorted(path.name for path in key_path.parent.iterdir()) == [KEY_FILE_NAME]

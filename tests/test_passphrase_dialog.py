@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import os
 import pty
+import signal
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from retention_agent.launch import retention_command
+from tests.conftest import TEST_PASSPHRASE
 from tests.support.desktop import Desktop, desktop, missing, wait_until
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, key_file_env, python_module
 from tests.test_tray import gi_reason
 
 pytestmark = pytest.mark.skipif(
@@ -90,4 +93,64 @@ def test_it_never_prints_to_a_terminal(session: Desktop) -> None:
     finally:
         os.close(follower)
         os.close(leader)
-    assert result.returncode == 1
+    assert result.returncode == 3  # no dialog: nothing shown, nothing printed
+
+
+@pytest.fixture
+def key_file_case() -> str:
+    env = key_file_env()
+    assert python_module("retention_agent", "init", env=env).returncode == 0
+    made = python_module(
+        "retention_agent", "case", "new", "--child", "Barn A", "--start", "2026-03-01", env=env
+    )
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip()
+
+
+def wizard_without_a_terminal(session: Desktop, case_id: str) -> subprocess.Popen[str]:
+    """As the tray starts it: its own session (no controlling terminal), no input, and no
+    RETENTION_PASSPHRASE."""
+    env = {k: v for k, v in session.env.items() if k != "RETENTION_PASSPHRASE"}
+    return subprocess.Popen(
+        retention_command("wizard", "--case", case_id, "--no-browser", "--lang", "en"),
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def test_a_wizard_started_without_a_terminal_asks_in_the_dialog(
+    session: Desktop, key_file_case: str
+) -> None:
+    wizard = wizard_without_a_terminal(session, key_file_case)
+    try:
+        wait_until(lambda: window_shown(session, "Hjem til Os vault"), "the dialog")
+        subprocess.run(
+            ["xdotool", "type", "--delay", "20", TEST_PASSPHRASE], env=session.env, check=True
+        )
+        subprocess.run(["xdotool", "key", "Return"], env=session.env, check=True)
+        assert wizard.stdout is not None
+        assert wizard.stdout.readline().startswith("Open this address in your browser")
+        url = wizard.stdout.readline().strip()
+        with urllib.request.urlopen(url, timeout=30) as page:
+            assert page.status == 200
+            assert "Barn A" in page.read().decode()  # the vault opened with the typed passphrase
+    finally:
+        os.killpg(wizard.pid, signal.SIGTERM)
+        wizard.communicate(timeout=30)
+
+
+def test_a_cancelled_dialog_stops_the_wizard_quietly(session: Desktop, key_file_case: str) -> None:
+    wizard = wizard_without_a_terminal(session, key_file_case)
+    wait_until(lambda: window_shown(session, "Hjem til Os vault"), "the dialog")
+    subprocess.run(["xdotool", "key", "Escape"], env=session.env, check=True)
+    out, err = wizard.communicate(timeout=60)
+    assert wizard.returncode == 130  # the agent says nothing after the family's own cancel
+    assert err.strip() == (
+        "Error: No passphrase was typed, so the vault was not opened. Nothing was changed."
+    )
+    assert out == ""

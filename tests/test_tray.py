@@ -23,13 +23,14 @@ import pytest
 
 from retention_agent.agent import heartbeat
 from retention_agent.launch import retention_command
-from tests.support.desktop import Desktop, desktop, missing, trayer
+from tests.support.desktop import Desktop, desktop, missing, trayer, wait_until
 from tests.support.processes import ROOT, key_file_env, python_module
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 # Set to refresh docs/screenshots/tray-<lang>.png from the test (case ids are random,
 # so every run would otherwise change the pictures in the checkout).
-SCREENSHOTS_ENV = "RETENTION_SCREENSHOTS"
+# Read at import: the autouse fixture clears every RETENTION_* variable before a test.
+REFRESH_SCREENSHOTS = bool(os.environ.get("RETENTION_SCREENSHOTS"))
 NEEDED = ("Xvfb", "dbus-daemon", "trayer", "xdotool", "xwininfo", "import")
 
 
@@ -158,7 +159,7 @@ def screenshot(session: Desktop, target: Path) -> None:
             "-window",
             "root",
             "-crop",
-            "400x200+0+0",
+            "460x330+0+0",
             "+repage",
             "-strip",
             "-define",
@@ -185,6 +186,8 @@ def vault_with_case(tmp_path: Path) -> str:
         "retention_agent", "add", str(paper), "--case", case_id, "--kind", "match_paper", env=env
     )
     assert added.returncode == 0, added.stderr
+    person = ("contact-person", "set", "--name", "Mette Hansen", "--phone", "+45 12 34 56 78")
+    assert python_module("retention_agent", *person, env=env).returncode == 0
     return case_id
 
 
@@ -220,15 +223,18 @@ def test_the_agents_tray_docks_shows_its_menu_and_quits_the_agent(
             start_new_session=True,
         )
         try:
+
+            def shown() -> bool:
+                beat = heartbeat.read(vault_home)  # written after the status went to the tray
+                return beat is not None and beat.tray == "running" and beat.last_check is not None
+
+            wait_until(shown, "the agent's status in its tray")
             open_menu(session)
-            beat = heartbeat.read(vault_home)
-            assert beat is not None
-            assert beat.tray == "running"
             time.sleep(0.3)  # let GTK paint the menu before the screenshot
             picture = tmp_path / f"tray-{language}.png"
             screenshot(session, picture)
             looks_like_an_attention_icon_and_a_menu(picture)
-            if os.environ.get(SCREENSHOTS_ENV):
+            if REFRESH_SCREENSHOTS:
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(picture, SCREENSHOTS / picture.name)
             subprocess.run(["xdotool", "key", *keys], env=session.env, check=True)
@@ -317,3 +323,54 @@ def test_every_menu_callback_reaches_the_agent(monkeypatch: pytest.MonkeyPatch) 
     assert not quiet["Delete what is due now"].enabled
     assert not quiet["Export photos"].enabled
     assert "No cases yet" in quiet
+
+
+def test_copies_outside_the_vault_and_the_contact_person_in_the_menu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYSTRAY_BACKEND", "dummy")
+    import pystray
+
+    from retention_agent.desktop.tray import TrayState, menu_items
+
+    sent: list[dict[str, Any]] = []
+    state = TrayState()
+    state.update(
+        {
+            "lines": [],
+            "leftovers": {
+                "copies": 2,
+                "likely": 1,
+                "papers": [{"id": "a1b2c3d4", "name": "profil.pdf", "cases": ["4f2a9b"]}],
+            },
+            "contact": {"name": "Mette Kontaktsen", "phone": "+45 12 34 56 78", "email": None},
+        }
+    )
+    icon = pystray.Icon("test")
+    by_text = {item.text: item for item in menu_items(pystray, state, sent.append)}
+    found = {item.text: item for item in by_text["Copies outside the vault"].submenu.items}
+    assert list(found) == [
+        "Remove 2 copies of vault items",
+        "1 photo looks like one in the vault: see 'retention scan'",
+        "A match paper? profil.pdf",
+    ]
+    assert not found["1 photo looks like one in the vault: see 'retention scan'"].enabled
+    found["Remove 2 copies of vault items"](icon)
+    for choice in found["A match paper? profil.pdf"].submenu.items:
+        choice(icon)
+    contact = [item.text for item in by_text["Call your contact person"].submenu.items]
+    assert contact == ["Mette Kontaktsen", "+45 12 34 56 78"]
+    assert sent == [
+        {"type": "action", "action": "remove_copies"},
+        {"type": "action", "action": "take_in", "finding": "a1b2c3d4", "case": "4f2a9b"},
+        {"type": "action", "action": "remove_paper", "finding": "a1b2c3d4"},
+    ]
+    state.update({"lines": [], "contact": None})
+    quiet = {item.text: item for item in menu_items(pystray, state, sent.append)}
+    assert not quiet["Copies outside the vault"].enabled
+    hint = [item.text for item in quiet["Call your contact person"].submenu.items]
+    assert hint == ["Not recorded yet: retention contact-person set --name …"]
+    state.update({"lines": []})  # not known yet (no key so far): not shown
+    assert "Call your contact person" not in [
+        i.text for i in menu_items(pystray, state, sent.append)
+    ]

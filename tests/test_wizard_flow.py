@@ -3,6 +3,7 @@ every problem into a page with one translated sentence and a way back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from retention_agent.export import offer
+from retention_agent.export import offer, records
 from retention_agent.vault.vault import Vault
 from retention_agent.wizard.server import Wizard
 from tests.support.exports import TODAY, ended_case_with_photos
@@ -162,3 +163,27 @@ def test_choosing_a_case(vault: Path, tmp_path: Path) -> None:
             "Tilbyd familien billederne af Barn A"
             in request(wizard, "GET", session_path(wizard, "1")).body.decode()
         )
+
+
+@pytest.mark.parametrize(("answer", "outcome"), [("yes", "done"), ("later", None)])
+def test_coming_back_after_not_yet_asks_about_the_earlier_export(
+    vault: Path, tmp_path: Path, answer: str, outcome: str | None
+) -> None:
+    case_id, items = _case(vault, tmp_path / "inbox", [("a.jpg", laden_jpeg())])
+    with Vault.open(vault, PASSPHRASE) as opened:
+        records.add_export(
+            opened,
+            case_id,
+            dt.datetime.combine(TODAY, dt.time(10), dt.UTC),
+            destination=tmp_path / "earlier",
+            as_zip=False,
+            files=[],
+            items=items,
+            answers=records.Answers("yes", None, None),
+        )
+    with running_wizard(vault, case_id=case_id, destination=tmp_path, language="en") as wizard:
+        first = request(wizard, "GET", session_path(wizard, "1")).body.decode()
+        assert "Have you sent the photos you exported on " in first
+        assert post(wizard, "sent", sent=answer) == "done"
+    with Vault.open(vault, PASSPHRASE) as opened:
+        assert offer.photo_offer(opened, case_id, TODAY).state == ("sent" if outcome else "open")

@@ -37,7 +37,9 @@ MEANING = {
     ExitCode.INPUT: "a value given is not valid",
     ExitCode.REFUSED: "refused to protect data or follow the rules",
     ExitCode.AGENT_RUNNING: "the agent already runs for this vault",
-    ExitCode.INTERRUPTED: "stopped by Ctrl-C (what was already done is reported)",
+    ExitCode.INTERRUPTED: (
+        "stopped by Ctrl-C, or Cancel in the passphrase dialog (what was already done is reported)"
+    ),
     ExitCode.BROKEN_PIPE: "the program reading the output stopped (silent)",
 }
 

@@ -42,7 +42,10 @@ install -m 0644 docs/guide.md docs/brugervejledning.md "$PKG/usr/share/doc/reten
 SIZE=$(du -sk "$PKG" | cut -f1)
 sed -e "s/@VERSION@/$VERSION/" -e "s/@SIZE@/$SIZE/" packaging/linux/control > "$PKG/DEBIAN/control"
 install -m 0755 packaging/linux/postrm "$PKG/DEBIAN/postrm"
-echo "/etc/xdg/autostart/retention-agent.desktop" > "$PKG/DEBIAN/conffiles"
+# No DEBIAN/conffiles: dpkg keeps a conffile after `apt-get remove` (only purge takes
+# it), and a login item left behind would start a program that is gone. A user who wants
+# the agent not to start hides it with `retention agent uninstall` (Hidden=true in their
+# own ~/.config/autostart), which no package change touches.
 
 mkdir -p dist
 OUT="dist/retention-agent_${VERSION}_amd64.deb"

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -74,6 +76,29 @@ def status(home: Path) -> AgentStatus:
     return AgentStatus(running=is_running(home), heartbeat=read(home))
 
 
+def stop_agent(home: Path, timeout: float) -> bool:
+    """Ask the agent of the vault at ``home`` to stop (SIGTERM: it finishes the step in
+    progress) and wait until it has; whether none runs now. For ``retention finish``,
+    which removes the folder the agent writes its files into."""
+    beat = read(home)
+    if not is_running(home):
+        return True
+    if beat is None or beat.pid == os.getpid():
+        return False
+    try:
+        os.kill(beat.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    except OSError:
+        return False
+    end = time.monotonic() + timeout
+    while is_running(home):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def to_json(agent: AgentStatus) -> dict[str, Any]:
     beat = agent.heartbeat
     if beat is None:
@@ -95,10 +120,15 @@ def to_json(agent: AgentStatus) -> dict[str, Any]:
 
 def write_json(path: Path, value: Any) -> None:
     """Replace ``path`` atomically with ``value`` as JSON (mode 0600), durable on return."""
+    write_private(path, json.dumps(value, default=_default, indent=1).encode())
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically with ``data`` (mode 0600), durable on return."""
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
     files.remove_quietly(part)
     with files.open_private_new(part) as handle:
-        handle.write(json.dumps(value, default=_default, indent=1).encode())
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(part, path)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from retention_agent.i18n import LANGUAGES, N_, Language, _, translations
 from retention_agent.policy.model import KINDS, Kind
+from retention_agent.scan.places import skipped_name
 from retention_agent.vault import files
 
 SETTLE_SECONDS = 0.5
@@ -27,18 +28,6 @@ KIND_FOLDERS: dict[Kind, str] = {
     "message": N_("Messages"),
     "photo": N_("Photos"),
 }
-_PARTIAL_SUFFIXES = (".part", ".crdownload", ".download", ".tmp", ".partial")
-_IGNORED_NAMES = {"desktop.ini", "thumbs.db"}
-
-
-def skipped_name(name: str) -> bool:
-    """Partial downloads, office lock files and hidden files: never taken in."""
-    lowered = name.lower()
-    return (
-        lowered.endswith(_PARTIAL_SUFFIXES)
-        or name.startswith(("~$", "."))
-        or lowered in _IGNORED_NAMES
-    )
 
 
 @dataclass(frozen=True)

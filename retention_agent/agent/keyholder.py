@@ -66,17 +66,21 @@ class KeyHolder:
         self._may_ask = True
 
     @contextmanager
-    def vault(self, *, ask_now: bool = False) -> Iterator[Vault]:
+    def vault(
+        self, *, ask_now: bool = False, ask: bool = True, read_only: bool = False
+    ) -> Iterator[Vault]:
         """The vault, open and locked for the ``with`` block. ``ask_now`` (the family
-        chose something in the tray) asks for a passphrase even soon after a refusal."""
-        self._may_ask = (
+        chose something in the tray) asks for a passphrase even soon after a refusal;
+        without ``ask`` (a sweep nobody asked for) it never asks: PassphraseNeeded.
+        ``read_only`` never waits behind a command that holds the vault."""
+        self._may_ask = ask and (
             ask_now
             or self._declined_at is None
             or (self._clock() - self._declined_at >= ASK_AGAIN_AFTER)
         )
         source = PassphraseSource(self._prompt)
         try:
-            opened = Vault.open(self._home, source, store=self._store)
+            opened = Vault.open(self._home, source, store=self._store, read_only=read_only)
         except WrongPassphrase:
             self._declined_at = self._clock()
             raise

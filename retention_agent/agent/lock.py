@@ -21,6 +21,14 @@ class AgentAlreadyRunning(RetentionError):
     exit_code = ExitCode.AGENT_RUNNING
 
 
+class AgentDoesNotStop(RetentionError):
+    message = N_(
+        "The agent for this vault did not stop, so nothing was deleted. Choose 'Quit the "
+        "agent' in the menu by the clock, then run the command again."
+    )
+    exit_code = ExitCode.AGENT_RUNNING
+
+
 class AgentLock:
     def __init__(self, home: Path) -> None:
         self._lock = FileLock(home / LOCK_FILE, mode=files.PRIVATE_FILE)

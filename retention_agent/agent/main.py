@@ -22,9 +22,11 @@ from retention_agent.agent.watch import ObserverKind
 from retention_agent.desktop.notify import desktop_notifier
 from retention_agent.desktop.opener import open_folder
 from retention_agent.enforce import read_timelines
+from retention_agent.errors import ExitCode, VaultNotInitialised
 from retention_agent.i18n import current_language
 from retention_agent.launch import retention_command
 from retention_agent.vault import files
+from retention_agent.vault.teardown import MARKER
 
 LOG_FILE = "agent.log"
 LOG_BYTES = 1 << 20
@@ -54,9 +56,15 @@ def agent_log(home: Path, *, to_stderr: bool) -> logging.Logger:
     return log
 
 
+def finishing(home: Path) -> bool:
+    """Whether ``retention finish`` has begun removing the vault (its marker is there)."""
+    return (home / MARKER).exists()
+
+
 def open_wizard(case_id: str, deliver: Callable[[dict[str, Any]], None]) -> None:
-    """Start the photo-export wizard for a case; if it ends with an error (with a key
-    file it cannot ask for the passphrase without a terminal), the agent is told."""
+    """Start the photo-export wizard for a case. With a key file it asks for the
+    passphrase in the same dialog as the agent (it has no terminal); if it ends with an
+    error, the agent is told. A cancelled dialog is the family's choice: nothing is said."""
     wizard = subprocess.Popen(
         retention_command("wizard", "--case", case_id, "--lang", current_language()),
         stdin=subprocess.DEVNULL,
@@ -67,23 +75,30 @@ def open_wizard(case_id: str, deliver: Callable[[dict[str, Any]], None]) -> None
 
     def watch() -> None:
         code = wizard.wait()
-        if code != 0:
+        if code not in (ExitCode.OK, ExitCode.INTERRUPTED):
             deliver({"source": "wizard", "case": case_id, "code": code})
 
     threading.Thread(target=watch, name="wizard-watch", daemon=True).start()
 
 
 def run(home: Path, *, tray: bool, observer: ObserverKind, wizard: bool) -> int:
-    """Run until stopped; raises AgentAlreadyRunning if another agent has the vault."""
+    """Run until stopped; raises AgentAlreadyRunning if another agent has the vault, and
+    VaultNotInitialised where there is none (or ``retention finish`` is removing it)."""
+    if finishing(home):
+        raise VaultNotInitialised()
     read_timelines(home, clock.now().date())  # a missing or unreadable vault stops us here
     lock = AgentLock(home)
     lock.acquire()
     try:
         log = agent_log(home, to_stderr=sys.stderr is not None and sys.stderr.isatty())
         log.info("agent started (pid %s)", os.getpid())
+        notifier = desktop_notifier(
+            log,
+            lambda choice: agent.deliver({"source": "notification", "type": "action", **choice}),
+        )
         agent = Agent(
             home,
-            desktop_notifier(log),
+            notifier,
             KeyHolder(home),
             log,
             observer=observer,
@@ -94,7 +109,10 @@ def run(home: Path, *, tray: bool, observer: ObserverKind, wizard: bool) -> int:
             link = TrayLink(agent.deliver, log)
             link.start()
             agent.tray = link
-        code = agent.run()
+        try:
+            code = agent.run()
+        finally:
+            notifier.close()
         log.info("agent stopped")
         return code
     finally:

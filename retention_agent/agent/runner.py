@@ -15,40 +15,44 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import queue
-import re
 import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from retention_agent import announce, clock
-from retention_agent.agent import heartbeat, intake, memory, texts
+from retention_agent import announce, clock, contact_person
+from retention_agent.agent import choices, intake, lookout_texts, memory, texts
 from retention_agent.agent.inbox import Inbox, Settler
 from retention_agent.agent.keyholder import KeyHolder
+from retention_agent.agent.lookout import FIRST_SWEEP, Lookout, paper_cases
 from retention_agent.agent.tray_link import tray_status
+from retention_agent.agent.voice import Voice, replace_beat
 from retention_agent.agent.wakeups import Wakeups
 from retention_agent.agent.watch import ObserverKind, Watcher
+from retention_agent.contact_person import ContactPerson
 from retention_agent.desktop.notify import Notifier
 from retention_agent.enforce import CaseTimeline, apply_due, read_timelines
 from retention_agent.errors import ExitCode, RetentionError
+from retention_agent.export import records
+from retention_agent.lifecycle import expire_tombstones
 from retention_agent.vault import index
 from retention_agent.vault.receipts import Receipt
+from retention_agent.vault.teardown import MARKER
+from retention_agent.vault.vault import INDEX, Vault
 
 TICK_SECONDS = 60.0
 RESCAN_SECONDS = 300.0
 BUSY_RETRY = 15.0  # seconds before files wait again for a vault another command holds
-CASE_ID = re.compile(r"^[0-9a-f]{6}$")
 
 Tray = Any  # a TrayLink, or None without a tray
 
 
-class Agent:
+class Agent(Voice):
     def __init__(
         self,
         home: Path,
@@ -60,13 +64,11 @@ class Agent:
         observer: ObserverKind = "native",
         wizard: Callable[[str], None] | None = None,
         open_folder: Callable[[Path], None] | None = None,
+        first_sweep: float = FIRST_SWEEP,
     ) -> None:
-        self.home = home
+        super().__init__(home, notifier, log, now)
         self.inbox = Inbox(home)
-        self.notifier = notifier
         self.keys = keys
-        self.log = log
-        self._now = now
         self._wizard = wizard
         self._open_folder = open_folder
         self._messages: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -75,15 +77,14 @@ class Agent:
         self.settler = Settler()
         self.watcher = Watcher(self._hint, observer)
         self.tray: Tray = None
-        self.memory = memory.load(home)
         self.timelines: list[CaseTimeline] = []
         self.plan: announce.Plan | None = None
-        self.problems: set[str] = set()
-        started = now()
-        self.beat = heartbeat.Heartbeat(pid=os.getpid(), started=started, last_action_at=started)
         self._evaluated_on: dt.date | None = None
         self.wakeups = Wakeups(home)
         self._next_rescan = 0.0
+        self.lookout = Lookout(home, keys, self.deliver, log, first_sweep=first_sweep)
+        self.contact: ContactPerson | None = None
+        self.contact_known = False  # read once the vault was open
 
     # --- running --------------------------------------------------------------------
 
@@ -101,9 +102,10 @@ class Agent:
                 self._wake.clear()
         finally:
             self.watcher.stop()
+            self.lookout.stop()
             if self.tray is not None:
                 self.tray.stop()
-            self.beat = _replace(self.beat, running=False, tray="off")
+            self.beat = replace_beat(self.beat, running=False, tray="off")
             self._write_beat()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -123,6 +125,10 @@ class Agent:
         the disk or the vault is logged (without paths) and tried again on a later pass:
         the agent keeps running."""
         try:
+            if self._vault_gone():
+                self.log.info("the vault is gone ('retention finish'): stopping")
+                self.stop()
+                return
             self._handle_messages()
             if self._stopping:
                 return
@@ -133,14 +139,19 @@ class Agent:
             if time.monotonic() >= self._next_rescan or self._follow():
                 self.rescan()
             self.take_in_settled()
+            self.lookout.start_if_due(self._opened)
         except RetentionError as error:
-            self._problem_from(error)
+            self.problem_from(error)
         except sqlite3.DatabaseError as error:
-            self._problem_from(index.translate(error))
+            self.problem_from(index.translate(error))
         except OSError as error:
             self.log.warning(
                 "the operating system refused a file operation (error %s)", error.errno
             )
+
+    def _vault_gone(self) -> bool:
+        """Removed, or being removed: then nothing of the agent's may be made again."""
+        return not (self.home / INDEX).is_file() or (self.home / MARKER).exists()
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         self.log.info("stopping on signal %s", signum)
@@ -152,9 +163,9 @@ class Agent:
     def _timeout(self) -> float:
         now = time.monotonic()
         deadlines = [now + TICK_SECONDS, self._next_rescan]
-        settling = self.settler.next_due()
-        if settling is not None:
-            deadlines.append(settling)
+        for deadline in (self.settler.next_due(), self.lookout.deadline()):
+            if deadline is not None:
+                deadlines.append(deadline)
         return max(0.0, min(deadlines) - now)
 
     # --- the schedule ---------------------------------------------------------------
@@ -175,33 +186,36 @@ class Agent:
         try:
             self.timelines = read_timelines(self.home, today)
         except RetentionError as error:
-            self._problem_from(error)
+            self.problem_from(error)
             return
-        self.plan = announce.plan(self.timelines, self.memory, today)
+        self._peek()
+        exported = records.latest_exports(self.home)
+        self.plan = announce.plan(self.timelines, self.memory, today, exported)
         self.memory = self.plan.memory
         for notice in self.plan.notices:
-            self._notify(*texts.notice_text(notice, today))
+            self.notify(*texts.notice_text(notice, today), buttons=texts.notice_buttons(notice))
         if self.plan.allowed and "vault_damaged" not in self.problems:
             only = {item for unit in self.plan.allowed for item in unit.items}
             self._delete(moment, only)
         memory.save(self.home, self.memory)
         self.inbox.ensure(t.facts.id for t in self.timelines if t.assessment.phase != "closed")
         self._follow()
-        self.beat = _replace(
+        self.beat = replace_beat(
             self.beat,
             last_check=moment,
             next_check=self.plan.next_date,
             waiting=tuple(dict.fromkeys(unit.case_id for unit in self.plan.waiting)),
         )
-        self._show_tray(today)
+        self.show_tray()
         self._write_beat()
 
     def _delete(self, moment: dt.datetime, only: set[str] | None, ask_now: bool = False) -> None:
         try:
             with self.keys.vault(ask_now=ask_now) as vault:
                 done = apply_due(vault, moment, only)
+                expire_tombstones(vault, moment.date())
         except RetentionError as error:
-            self._problem_from(error)
+            self.problem_from(error)
             return
         self._solved("key_unavailable")
         for receipt in done:
@@ -212,8 +226,8 @@ class Agent:
     def _report_deleted(self, receipt: Receipt) -> None:
         body = receipt.body
         self.log.info("deleted in case %s, receipt %s", body["case"], receipt.seq)
-        self._notify(*texts.deleted_text(body["case"], list(body["kinds"]), receipt.seq))
-        self._acted("deleted")
+        self.notify(*texts.deleted_text(body["case"], list(body["kinds"]), receipt.seq))
+        self.acted("deleted")
 
     # --- the inbox ------------------------------------------------------------------
 
@@ -244,7 +258,7 @@ class Agent:
         try:
             timelines = read_timelines(self.home, moment.date())
         except RetentionError as error:
-            self._problem_from(error)
+            self.problem_from(error)
             return
         accepted, refused = intake.sort_out(self.inbox, ready, timelines, moment.date())
         outcome = intake.Outcome(refused=refused)
@@ -253,7 +267,7 @@ class Agent:
                 with self.keys.vault() as vault:
                     intake.take_in(vault, accepted, moment, outcome)
             except RetentionError as error:
-                self._problem_from(error)
+                self.problem_from(error)
                 # They wait in the inbox for the next rescan; soon if the vault was busy.
                 if error.exit_code == ExitCode.VAULT_STATE:
                     self._next_rescan = min(self._next_rescan, time.monotonic() + BUSY_RETRY)
@@ -265,18 +279,19 @@ class Agent:
             self._refuse(refusal)
         if outcome.skipped:
             self.log.info("skipped %s file(s) the vault already held", outcome.skipped)
-            self._acted("skipped")
+            self.acted("skipped")
         if outcome.ingested:
             self.log.info("took %s file(s) from the inbox into the vault", outcome.ingested)
-            self._acted("ingested")
-            self._evaluated_on = None  # new items change the timelines
+            self.acted("ingested")
+            self.changed()
         if outcome.ingested or outcome.skipped:
             intake.tidy(self.inbox, [path for path, _place in accepted])
 
-    def _look_at(self, path: Path) -> None:
+    def look_at(self, name: str) -> None:
         """A folder that appears (dropped whole, or the inbox made anew) is walked:
         files created in it before its watch existed raise no event of their own."""
         now = time.monotonic()
+        path = Path(name)
         place = self.inbox.place(path)
         if not path.exists() and (place is None or place.kind is None):
             self._restore_inbox()  # the inbox, a case's or a kind's folder was deleted
@@ -289,6 +304,9 @@ class Agent:
         self.settler.hint(path, now)
 
     def _follow(self) -> bool:
+        self.watcher.follow_downloads(
+            self.lookout.downloads(), lambda: self.deliver({"source": "downloads"})
+        )
         return self.watcher.follow(self.inbox.roots(), self.home, self.inbox.names())
 
     def _restore_inbox(self) -> None:
@@ -300,15 +318,13 @@ class Agent:
 
     def _refuse(self, refusal: intake.Refusal) -> None:
         key = f"e|refused|{refusal.code}|{refusal.case_id}|{refusal.kind}|{refusal.identity}"
-        if key in self.memory.fired:
+        if not self.first_time(key):
             return
-        self.memory = announce.with_fired(self.memory, key)
-        memory.save(self.home, self.memory)
         self.log.info("inbox entry refused (%s) in case %s", refusal.code, refusal.case_id)
-        self._notify(*texts.refusal_text(refusal.code, refusal.case_id, refusal.kind))
-        self._acted("refused")
+        self.notify(*texts.refusal_text(refusal.code, refusal.case_id, refusal.kind))
+        self.acted("refused")
 
-    # --- messages from the tray and the watcher -------------------------------------
+    # --- messages: the watcher, the tray, notifications, the wizard, the lookout ----------
 
     def _handle_messages(self) -> None:
         while True:
@@ -316,104 +332,85 @@ class Agent:
                 message = self._messages.get_nowait()
             except queue.Empty:
                 return
-            if message.get("source") == "watch":
-                self._look_at(Path(message["path"]))
-            elif message.get("source") == "tray":
-                self._from_tray(message)
-            elif message.get("source") == "wizard" and CASE_ID.match(str(message["case"])):
-                self.log.info("the photo export ended with code %s", message["code"])
-                self._notify(*texts.wizard_failed_text(str(message["case"])))
+            choices.handle(self, message)
 
-    def _from_tray(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
+    def tray_said(self, kind: str) -> None:
         if kind == "ready":
-            self.beat = _replace(self.beat, tray="running")
+            self.beat = replace_beat(self.beat, tray="running")
             self._write_beat()
-            if self.plan is not None:
-                self._show_tray(self._now().date())
+            self.show_tray()
         elif kind == "unavailable":
-            self.beat = _replace(self.beat, tray="unavailable")
+            self.beat = replace_beat(self.beat, tray="unavailable")
             self._write_beat()
             self._problem("no_tray", lasting=True)
         elif kind == "exited" and self.beat.tray == "running":
-            self.beat = _replace(self.beat, tray="stopped")
+            self.beat = replace_beat(self.beat, tray="stopped")
             self._write_beat()
-        elif kind == "action":
-            self._tray_action(str(message.get("action")), str(message.get("case", "")))
 
-    def _tray_action(self, action: str, case_id: str) -> None:
-        self.log.info("tray: %s", action)
-        if action == "quit":
-            self.stop()
-        elif action == "open_inbox" and self._open_folder is not None:
+    def open_inbox(self) -> None:
+        if self._open_folder is not None:
             self.inbox.ensure(())
             self._open_folder(self.inbox.root)
-        elif action == "delete_due":
-            self._delete(self._now(), None, ask_now=True)
-            self.evaluate()
-        elif action == "export_photos" and CASE_ID.match(case_id):
-            if self._wizard is not None:
-                self._wizard(case_id)
-            else:
-                self._notify(*texts.export_how_text(case_id))
 
-    def _show_tray(self, today: dt.date) -> None:
+    def delete_due_now(self) -> None:
+        self._delete(self._now(), None, ask_now=True)
+        self.evaluate()
+
+    def export_photos(self, case_id: str) -> None:
+        if self._wizard is not None:
+            self._wizard(case_id)
+        else:
+            self.notify(*texts.export_how_text(case_id))
+
+    def now(self) -> dt.datetime:
+        return self._now()
+
+    def changed(self) -> None:
+        """Items came or went: the timelines are read again at the next pass."""
+        self._evaluated_on = None
+
+    def show_tray(self) -> None:
         if self.tray is not None and self.plan is not None:
-            self.tray.show(tray_status(self.timelines, self.plan, self.problems, today))
+            today = self._now().date()
+            status = tray_status(self.timelines, self.plan, self.problems, today)
+            leftovers = self.lookout.tray_status(paper_cases(self.timelines, today))
+            status["leftovers"] = leftovers
+            status["attention"] |= bool(leftovers["copies"] or leftovers["papers"])
+            if self.contact_known:
+                status["contact"] = None if self.contact is None else self.contact.as_json()
+            self.tray.show(status)
 
-    # --- telling ----------------------------------------------------------------------
+    # --- the lookout --------------------------------------------------------------------
 
-    def _notify(self, headline: str, body: str) -> None:
-        self.notifier.send(headline, body)
-        self._acted("notified")
-
-    def _acted(self, action: heartbeat.Action) -> None:
-        self.beat = _replace(self.beat, last_action=action, last_action_at=self._now())
-        self._write_beat()
-
-    def _problem_from(self, error: RetentionError) -> None:
-        code = {
-            ExitCode.KEY: "key_unavailable",
-            ExitCode.INTEGRITY: "vault_damaged",
-            ExitCode.DISK: "disk_full",
-        }.get(error.exit_code)
-        self.log.warning("problem: %s (%s)", type(error).__name__, code or "retry later")
-        if code is not None:
-            self._problem(code)
-
-    def _problem(self, code: str, *, lasting: bool = False) -> None:
-        """Tell once; ``lasting`` problems are never repeated, the others again after
-        they were solved and came back."""
-        key = f"{'e' if lasting else 'p'}|problem|{code}"
-        self.problems.add(code)
-        self.beat = _replace(self.beat, problems=tuple(sorted(self.problems)))
-        self._write_beat()
-        if key in self.memory.fired:
-            return
-        self.memory = announce.with_fired(self.memory, key)
-        memory.save(self.home, self.memory)
-        self._notify(*texts.problem_text(code))
-
-    def _solved(self, code: str) -> None:
-        if code not in self.problems:
-            return
-        self.problems.discard(code)
-        self.memory = announce.without_fired(self.memory, f"p|problem|{code}")
-        memory.save(self.home, self.memory)
-        self.beat = _replace(self.beat, problems=tuple(sorted(self.problems)))
-        self._write_beat()
-
-    def _write_beat(self) -> None:
+    def _peek(self) -> None:
+        """The contact person, for the tray, where the key is there without asking (the
+        keyring, RETENTION_PASSPHRASE, or a passphrase given earlier)."""
         try:
-            heartbeat.write(self.home, self.beat)
-        except OSError as error:
-            self.log.warning("heartbeat not written (error %s)", error.errno)
+            with self.keys.vault(ask=False, read_only=True) as vault:
+                self.contact = contact_person.get(vault)
+                self.contact_known = True
+        except RetentionError:
+            pass
+
+    def _opened(self, vault: Vault) -> None:
+        """Each sweep opens the vault (read-only): the contact person is read then, and
+        asked for once (no name in the text) where none is recorded."""
+        self.contact = contact_person.get(vault)
+        self.contact_known = True
+        if self.contact is None and self.timelines:
+            self.once("e|contact_person_missing", texts.contact_person_missing_text())
+
+    def swept(self, message: Mapping[str, Any]) -> None:
+        fresh = self.lookout.arrived(message)
+        new = [(token, f) for token, f in fresh if self.first_time(f"e|found|{f.what}|{f.key}")]
+        if new:
+            self.log.info("the sweep found %s new thing(s) outside the vault", len(new))
+        cases = paper_cases(self.timelines, self._now().date())
+        for (headline, body), buttons in lookout_texts.found_texts(new, cases):
+            self.notify(headline, body, buttons=buttons)
+        self.show_tray()
 
 
 _STOP_SIGNALS = tuple(
     sig for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGBREAK", None)) if sig
 )
-
-
-def _replace(beat: heartbeat.Heartbeat, **changes: Any) -> heartbeat.Heartbeat:
-    return replace(beat, **changes)

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from retention_agent.announce import Notice
+from retention_agent.desktop.buttons import Button
 from retention_agent.i18n import N_, _, format_date, ngettext
 from retention_agent.policy.assessment import Decision
 
@@ -65,6 +66,18 @@ def notice_text(notice: Notice, today: dt.date) -> Text:
             return headline, how
         until = _("The offer is open until {date}.").format(date=format_date(date))
         return headline, f"{until} {how}"
+    if notice.topic == "photos_sent" and notice.since is not None:
+        headline = _("Case {case}: have you sent the photos?").format(case=case)
+        body = _(
+            "The photos were exported on {exported}. Once they are sent, say so under "
+            "'Export photos' in the menu by the clock (or: retention case export-done "
+            "--case {case}); until then the contact details are kept."
+        ).format(exported=format_date(notice.since), case=case)
+        if date is not None:
+            body += " " + _(
+                "On {date} the photos and contact details are deleted, even without an answer."
+            ).format(date=format_date(date))
+        return headline, body
     if notice.topic == "deletion_soon" and date is not None:
         days = (date - today).days
         what = kinds_phrase(notice.kinds)
@@ -99,6 +112,30 @@ def notice_text(notice: Notice, today: dt.date) -> Text:
     raise ValueError(f"no text for {notice.topic}")
 
 
+def notice_buttons(notice: Notice) -> list[Button]:
+    """The photo offer, the question whether they were sent and an announced deletion of
+    photos open the photo export from the notification (where buttons are possible)."""
+    case = notice.case_id or ""
+    if notice.topic in ("photo_offer", "photos_sent") or (
+        notice.topic == "deletion_soon" and "photo" in notice.kinds
+    ):
+        choice = {"action": "export_photos", "case": case}
+        return [Button(_("Export photos"), choice, default=True)]
+    return []
+
+
+def contact_person_missing_text() -> Text:
+    """Once, when the vault has cases and no contact person is recorded (no name)."""
+    return (
+        _("Who is your Red Barnet contact person?"),
+        _(
+            "Record them once with 'retention contact-person set --name …': the menu by "
+            "the clock then shows how to reach them, and the program names them where the "
+            "rules send you to them."
+        ),
+    )
+
+
 def _still_possible(notice: Notice, date: dt.date) -> str:
     when = _("On {date}.").format(date=format_date(date))
     if "photo" in notice.kinds:
@@ -129,11 +166,12 @@ def export_how_text(case_id: str) -> Text:
 
 
 def wizard_failed_text(case_id: str) -> Text:
-    """The photo export started from the tray ended with an error (a passphrase key file
-    cannot be asked for without a terminal)."""
+    """The photo export started from the tray ended with an error (a wrong passphrase,
+    no dialog to ask for it, a busy vault)."""
     headline = _("Case {case}: the photo export did not open").format(case=case_id)
     body = _(
-        "Open a terminal and run: retention wizard --case {case}. It asks for what it needs there."
+        "Choose 'Export photos' again, or open a terminal and run: retention wizard --case "
+        "{case}. It says there what stands in the way."
     ).format(case=case_id)
     return headline, body
 

@@ -33,7 +33,9 @@ class Wakeups:
 
 
 def _stamp(home: Path) -> tuple[int, ...]:
-    """Changes whenever the index is written (the WAL grows or is checkpointed)."""
+    """Changes whenever the index is written (the WAL grows or is checkpointed). An
+    empty WAL counts as none: a reader makes one, and the last writable connection to
+    close removes it, and neither is a change to the index."""
     found: list[int] = []
     for name in (INDEX, f"{INDEX}-wal"):
         try:
@@ -41,5 +43,5 @@ def _stamp(home: Path) -> tuple[int, ...]:
         except OSError:
             found += [0, 0]
             continue
-        found += [info.st_mtime_ns, info.st_size]
+        found += [info.st_mtime_ns, info.st_size] if info.st_size else [0, 0]
     return tuple(found)

@@ -17,6 +17,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
+from retention_agent.scan.places import skipped_name
+
 ObserverKind = Literal["native", "polling"]
 Hint = Callable[[Path], None]
 POLL_SECONDS = 0.5
@@ -37,6 +39,21 @@ class _Forward(FileSystemEventHandler):
                 self._hint(Path(_text(path)))
 
 
+class _Arrivals(FileSystemEventHandler):
+    """Downloads: a file that arrived (made, renamed into place, written and closed);
+    partial downloads and the writes themselves are not worth waking up for."""
+
+    def __init__(self, arrived: Callable[[], None]) -> None:
+        self._arrived = arrived
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory or event.event_type not in ("created", "moved", "closed"):
+            return
+        path = _text(getattr(event, "dest_path", "") or event.src_path)
+        if not skipped_name(Path(path).name):
+            self._arrived()
+
+
 def _text(path: str | bytes) -> str:
     return path.decode(errors="surrogateescape") if isinstance(path, bytes) else path
 
@@ -49,6 +66,8 @@ class Watcher:
         )
         self._watches: dict[Path, tuple[ObservedWatch, tuple[int, int]]] = {}
         self._lock = threading.Lock()
+        self._polling = kind == "polling"
+        self._downloads: tuple[Path, ObservedWatch, tuple[int, int]] | None = None
 
     def start(self) -> None:
         self._observer.daemon = True
@@ -88,6 +107,28 @@ class Watcher:
                 self._watches[root] = (watch, identity)
                 changed = root != home or changed
         return changed
+
+    def follow_downloads(self, folder: Path, arrived: Callable[[], None]) -> None:
+        """Watch ``folder`` (not recursively) for files arriving; watched anew when it
+        was made again. Not with the polling observer, which would read the folder
+        every half second: the lookout's slow schedule finds those files too."""
+        if self._polling:
+            return
+        identity = _identity(folder)
+        with self._lock:
+            if self._downloads is not None:
+                path, watch, known = self._downloads
+                if path == folder and known == identity:
+                    return
+                self._unschedule(watch)
+                self._downloads = None
+            if identity is None:
+                return
+            try:
+                watch = self._observer.schedule(_Arrivals(arrived), str(folder), recursive=False)
+            except OSError:  # no more watches allowed, or not readable: the schedule finds it
+                return
+            self._downloads = (folder, watch, identity)
 
     def _unschedule(self, watch: ObservedWatch) -> None:
         with contextlib.suppress(KeyError, OSError):  # the watch died with its folder

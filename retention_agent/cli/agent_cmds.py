@@ -21,6 +21,7 @@ from retention_agent.cli.common import (
     json_option,
     option,
 )
+from retention_agent.errors import ExitCode, VaultNotInitialised
 from retention_agent.i18n import N_, _, current_language, format_date
 from retention_agent.paths import vault_home
 
@@ -61,10 +62,15 @@ def agent() -> None:
     is_flag=True,
     help="Watch the inbox by looking every half second (for network folders).",
 )
+@option(
+    "--at-login",
+    is_flag=True,
+    help="Exit quietly where there is no vault (yet, or any more): what the login item runs.",
+)
 @common_options
-def run(no_tray: bool, polling: bool) -> None:
+def run(no_tray: bool, polling: bool, at_login: bool) -> None:
     """Run the agent in the foreground until it is stopped (Ctrl-C, or Quit in the
-    tray). This is what the login item starts. Only one agent runs per vault.
+    tray). The login item starts it with --at-login. Only one agent runs per vault.
 
     \b
     Example:
@@ -75,12 +81,17 @@ def run(no_tray: bool, polling: bool) -> None:
     ctx = click.get_current_context()
     root = ctx.find_root()
     wizard = isinstance(root.command, click.Group) and "wizard" in root.command.list_commands(root)
-    code = run_agent(
-        vault_home(),
-        tray=not no_tray,
-        observer="polling" if polling else "native",
-        wizard=wizard,
-    )
+    try:
+        code = run_agent(
+            vault_home(),
+            tray=not no_tray,
+            observer="polling" if polling else "native",
+            wizard=wizard,
+        )
+    except VaultNotInitialised:
+        if not at_login:
+            raise
+        code = ExitCode.OK  # a user of this computer without a vault, or one who finished
     ctx.exit(code)
 
 
@@ -119,10 +130,19 @@ def install() -> None:
     Example:
         retention agent install
     """
+    from retention_agent.desktop.autostart import Where
     from retention_agent.desktop.autostart import install as write_entry
 
     entry = write_entry()
-    click.echo(_("The agent will start at every login ({path}).").format(path=entry))
+    if entry == Where.here().system_entry:
+        click.echo(
+            _(
+                "The agent already starts at every login, for every user of this computer "
+                "({path}); nothing was added."
+            ).format(path=entry)
+        )
+    else:
+        click.echo(_("The agent will start at every login ({path}).").format(path=entry))
     click.echo(_("To start it now: retention agent run"))
 
 
@@ -135,11 +155,19 @@ def uninstall() -> None:
     Example:
         retention agent uninstall
     """
+    from retention_agent.desktop.autostart import Where
     from retention_agent.desktop.autostart import uninstall as remove_entry
 
     entry = remove_entry()
     if entry is None:
         click.echo(_("The agent was not set to start at login; nothing was changed."))
+    elif entry == Where.here().system_entry:
+        click.echo(
+            _(
+                "The agent no longer starts at your login ({path} is hidden for you; "
+                "'retention agent install' undoes that)."
+            ).format(path=entry)
+        )
     else:
         click.echo(_("The agent no longer starts at login ({path} removed).").format(path=entry))
 
@@ -160,23 +188,56 @@ def tray() -> None:
 
 
 @agent.command("ask-passphrase", hidden=True, cls=TranslatedCommand)
+@option("--prompt", "text", help="The question to show (default: the agent's).")
 @common_options
-def ask_passphrase() -> None:
-    """The passphrase dialog's own process; the agent reads its answer through a pipe
-    (it refuses to print to a terminal).
+def ask_passphrase(text: str | None) -> None:
+    """The passphrase dialog's own process; the agent (or a command without a terminal)
+    reads its answer through a pipe. It refuses to print to a terminal; it exits 1 when
+    cancelled and 3 when no dialog can be shown.
 
     \b
     Example:
         retention agent ask-passphrase | …
     """
-    if sys.stdout.isatty():  # never show a passphrase on a screen
-        click.get_current_context().exit(1)
-    from retention_agent.desktop.passphrase import ask
+    from retention_agent.desktop.passphrase import CANCELLED, NO_DIALOG, NoDialog, ask
 
-    answer = ask()
+    ctx = click.get_current_context()
+    if sys.stdout.isatty():  # never show a passphrase on a screen
+        ctx.exit(NO_DIALOG)
+    try:
+        answer = ask(text)
+    except NoDialog:
+        ctx.exit(NO_DIALOG)
     if answer is None:
-        click.get_current_context().exit(1)
+        ctx.exit(CANCELLED)
     click.echo(answer)
+
+
+@agent.command("examine", hidden=True, cls=TranslatedCommand)
+@common_options
+def examine() -> None:
+    """The agent's sweeps hand it PDFs and pictures, one JSON line each on standard
+    input ({"path": …, "examine": "pdf" | "image"}), and read one answer per line: whether
+    a PDF looks like a match paper, a picture's perceptual hash. Its own low-priority
+    process, so that pypdf's and Pillow's memory is not the agent's.
+
+    \b
+    Example:
+        retention agent examine < questions
+    """
+    import json
+    import os
+    from pathlib import Path
+
+    from retention_agent.scan.sweep import examine as look
+
+    if hasattr(os, "nice"):
+        os.nice(10)  # never in the family's way
+    for line in sys.stdin:
+        asked = json.loads(line)
+        answer = look(Path(asked["path"]), "pdf" if asked["examine"] == "pdf" else "image")
+        sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
 
 
 def agent_lines(found: heartbeat.AgentStatus) -> list[str]:

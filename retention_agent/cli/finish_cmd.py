@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from retention_agent import finish as ending
+from retention_agent.agent.heartbeat import stop_agent
+from retention_agent.agent.lock import AgentDoesNotStop
 from retention_agent.cli.common import (
     TranslatedCommand,
     common_options,
@@ -46,6 +49,7 @@ def finish(yes: bool, as_json: bool) -> None:
     home = vault_home()
     left = teardown.unfinished(home)
     if left is not None:  # an earlier finish was cut short after its keys were destroyed
+        stop_the_agent(home)
         teardown.finish_removal(home)
         report_summary(left, as_json=as_json)
         return
@@ -56,8 +60,23 @@ def finish(yes: bool, as_json: bool) -> None:
             if case.hold_until is not None:
                 raise ending.CaseUnderHold(case=case.case_id, date=case.hold_until.isoformat())
         _confirm(held, yes, err=as_json)
+        stop_the_agent(home)
         last = ending.finish(vault, moment, ending.FINISHED)
     report_summary(last, as_json=as_json)
+
+
+AGENT_STOP_SECONDS = 30.0
+
+
+def stop_the_agent(home: Path) -> None:
+    """The agent keeps its files in the vault folder and would make them again: it is
+    stopped before anything is deleted, and no longer starts at login (a system-wide
+    entry is hidden for this user)."""
+    from retention_agent.desktop.autostart import uninstall
+
+    if not stop_agent(home, AGENT_STOP_SECONDS):
+        raise AgentDoesNotStop()
+    uninstall()
 
 
 def _confirm(held: list[ending.StillHeld], yes: bool, *, err: bool) -> None:
@@ -113,10 +132,11 @@ def report_summary(last: dict[str, Any], *, as_json: bool) -> None:
                 "and the contact person are deleted. The vault lives on on the new laptop."
             )
         )
-        return
-    click.echo(
-        _(
-            "The vault, its key, the recovery file, the tombstones and the contact person "
-            "are deleted from this laptop. Your recovery code opens nothing any more."
+    else:
+        click.echo(
+            _(
+                "The vault, its key, the recovery file, the tombstones and the contact person "
+                "are deleted from this laptop. Your recovery code opens nothing any more."
+            )
         )
-    )
+    click.echo(_("The agent is stopped and no longer starts at login."))

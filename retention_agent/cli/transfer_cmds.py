@@ -11,7 +11,7 @@ import click
 
 from retention_agent import finish as ending
 from retention_agent.cli.common import TranslatedGroup, common_options, now, option
-from retention_agent.cli.finish_cmd import report_summary
+from retention_agent.cli.finish_cmd import report_summary, stop_the_agent
 from retention_agent.cli.recovery_cmds import read_code
 from retention_agent.cli.session import open_vault, passphrase_source
 from retention_agent.errors import ExitCode, RetentionError
@@ -190,6 +190,7 @@ def transfer_done(code: str, yes: bool) -> None:
             and click.confirm(_("The new laptop has the vault. Delete this laptop's copy?"))
         ):
             raise ending.FinishNotConfirmed()
+        stop_the_agent(vault.home)
         last = ending.finish(vault, moment, ending.TRANSFERRED)
     click.echo(_("The vault now lives on the new laptop; this laptop's copy is deleted."))
     report_summary(last, as_json=False)

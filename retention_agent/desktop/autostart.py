@@ -9,9 +9,16 @@
   window hidden (a console program started directly would show a console window).
 
 Each runs the installed ``retention`` (a frozen build's own executable) and never
-restarts it: a second agent exits at once with its own code, so nothing can loop.
-``RETENTION_HOME`` is written into the entry when it is set at install; a passphrase
-never is.
+restarts it: a second agent exits at once with its own code, so nothing can loop. It
+runs ``agent run --at-login``, which exits quietly where there is no vault (yet, or any
+more). ``RETENTION_HOME`` is written into the entry when it is set at install; a
+passphrase never is.
+
+The Debian package installs a system-wide entry of the same name,
+``/etc/xdg/autostart/retention-agent.desktop`` (any folder of ``$XDG_CONFIG_DIRS``). A
+user's entry of that name replaces it (the XDG rules), so with a system-wide entry
+``install`` writes nothing (and removes a user's own copy or a hiding override), and
+``uninstall`` writes the override that hides it for this user: ``Hidden=true``.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from retention_agent.paths import HOME_ENV
 DESKTOP_FILE = "retention-agent.desktop"
 PLIST_FILE = "dk.redbarnet.retention-agent.plist"
 VBS_FILE = "retention-agent.vbs"
-ARGS = ("agent", "run")
+ARGS = ("agent", "run", "--at-login")
+HIDDEN = "[Desktop Entry]\nType=Application\nName=Hjem til Os\nHidden=true\n"
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,19 @@ class Where:
             return startup / VBS_FILE
         config = self.environ.get("XDG_CONFIG_HOME") or str(self.user_home / ".config")
         return Path(config) / "autostart" / DESKTOP_FILE
+
+    @property
+    def system_entry(self) -> Path | None:
+        """The package's system-wide XDG entry, if one is installed."""
+        if self.platform in ("darwin", "win32"):
+            return None
+        folders = self.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+        for folder in folders.split(os.pathsep):
+            if folder:
+                entry = Path(folder) / "autostart" / DESKTOP_FILE
+                if entry.is_file():
+                    return entry
+        return None
 
 
 def template(name: str) -> str:
@@ -84,29 +105,63 @@ def render(where: Where, command: Sequence[str]) -> bytes:
 
 
 def install(where: Where | None = None, command: Sequence[str] | None = None) -> Path:
-    """Write the login item (replacing an older one); returns its path."""
+    """Make the agent start at login; returns the entry that does it. Where the package
+    installed a system-wide entry that is the one: nothing is added beside it."""
     where = where or Where.here()
     entry = where.entry
+    system = where.system_entry
+    if system is not None:
+        _remove(entry)  # a user's own copy or the override that hid it
+        return system
     entry.parent.mkdir(parents=True, exist_ok=True)
-    content = render(where, command or installed_command(*ARGS))
-    part = entry.with_name(entry.name + ".part")
-    part.write_bytes(content)
-    os.replace(part, entry)
+    _write(entry, render(where, command or installed_command(*ARGS)))
     return entry
 
 
 def uninstall(where: Where | None = None) -> Path | None:
-    """Remove the login item; returns its path, or None if there was none."""
-    entry = (where or Where.here()).entry
-    try:
-        entry.unlink()
-    except FileNotFoundError:
-        return None
-    return entry
+    """Stop the agent starting at login: the user's entry removed, and a system-wide one
+    hidden for this user. Returns the entry that no longer starts it, or None if none did."""
+    where = where or Where.here()
+    entry = where.entry
+    system = where.system_entry
+    if system is not None:
+        if _is_hiding(entry):
+            return None
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        _write(entry, HIDDEN.encode("utf-8"))
+        return system
+    return entry if _remove(entry) else None
 
 
 def installed(where: Where | None = None) -> bool:
-    return (where or Where.here()).entry.is_file()
+    """Whether the agent starts at this user's login."""
+    where = where or Where.here()
+    if where.entry.is_file():
+        return not _is_hiding(where.entry)
+    return where.system_entry is not None
+
+
+def _is_hiding(entry: Path) -> bool:
+    """Whether ``entry`` is an override that hides the system-wide entry."""
+    try:
+        lines = entry.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "Hidden=true" in (line.strip() for line in lines)
+
+
+def _write(entry: Path, content: bytes) -> None:
+    part = entry.with_name(entry.name + ".part")
+    part.write_bytes(content)
+    os.replace(part, entry)
+
+
+def _remove(entry: Path) -> bool:
+    try:
+        entry.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _desktop_quote(word: str) -> str:

@@ -13,6 +13,10 @@ does not handle, measured on Debian 12 (see ``shared/DESKTOP-NOTES.md``):
   keyring already brings on Linux). Without one the log is the only place.
 - A frozen notification server blocks it for 25–75 s: the worker may hang, but
   ``send`` never waits for it; while a call hangs, later texts go to the log only.
+
+A notification may carry buttons (``buttons.Button``). plyer has none, so on Linux,
+where the server offers them, such a notification goes through ``buttons`` instead;
+elsewhere its text alone is shown, and says where the same choice is in the tray.
 """
 
 from __future__ import annotations
@@ -24,14 +28,17 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+
+from retention_agent.desktop.buttons import Button, ButtonNotifications, Chosen
 
 APP_NAME = "retention-agent"
 QUEUE_LIMIT = 32
 PROBE_TIMEOUT = 1.0  # seconds for the session bus to answer
 SHOWN_SECONDS = 10  # how long a server that honours it shows a notification
+WITH_BUTTONS_MS = 0  # a notification with buttons stays until it is answered or closed
 HUNG_SECONDS = 5.0  # a call taking longer counts as hanging
 NOTIFICATIONS = "org.freedesktop.Notifications"
 
@@ -39,8 +46,13 @@ Show = Callable[[str, str], None]
 
 
 class Notifier(Protocol):
-    def send(self, title: str, body: str) -> None:
-        """Show ``title`` and ``body`` if possible, log them always; never block."""
+    def send(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None:
+        """Show ``title`` and ``body`` (with ``buttons`` where the desktop can) if
+        possible, log them always; never block."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the notification service (buttons answer no more)."""
         ...
 
 
@@ -50,8 +62,11 @@ class LogNotifier:
     def __init__(self, log: logging.Logger) -> None:
         self._log = log
 
-    def send(self, title: str, body: str) -> None:
+    def send(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None:
         self._log.info("notification: %s | %s", title, body)
+
+    def close(self) -> None:
+        pass
 
 
 class DesktopNotifier:
@@ -62,12 +77,15 @@ class DesktopNotifier:
         log: logging.Logger,
         show: Show,
         service_ready: Callable[[], bool] = lambda: True,
+        with_buttons: ButtonNotifications | None = None,
     ) -> None:
         self._log = log
         self._fallback = LogNotifier(log)
         self._show = show
         self._service_ready = service_ready
-        self._queue: queue.Queue[tuple[str, str]] = queue.Queue(QUEUE_LIMIT)
+        self._with_buttons = with_buttons
+        self._buttons_open: bool | None = None  # opened at the first notification with buttons
+        self._queue: queue.Queue[tuple[str, str, Sequence[Button]]] = queue.Queue(QUEUE_LIMIT)
         self._busy_since: float | None = None
         self._idle = threading.Condition()
         self._pending = 0
@@ -81,14 +99,14 @@ class DesktopNotifier:
         busy = self._busy_since
         return busy is not None and time.monotonic() - busy > HUNG_SECONDS
 
-    def send(self, title: str, body: str) -> None:
+    def send(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None:
         self._fallback.send(title, body)
         with self._idle:
             if self.hanging:
                 self._log.warning("notification service busy; shown in this log only")
                 return
             try:
-                self._queue.put_nowait((title, body))
+                self._queue.put_nowait((title, body, tuple(buttons)))
             except queue.Full:
                 self._log.warning("too many notifications waiting; shown in this log only")
                 return
@@ -101,7 +119,7 @@ class DesktopNotifier:
 
     def _run(self) -> None:
         while True:
-            title, body = self._queue.get()
+            title, body, buttons = self._queue.get()
             with self._idle:
                 self._busy_since = time.monotonic()
             try:
@@ -109,7 +127,10 @@ class DesktopNotifier:
                 if ready != self._ready:
                     self._ready = ready
                     self._log.info("notification service %s", "found" if ready else "not found")
-                if ready:
+                if ready and buttons and self._buttons_available():
+                    assert self._with_buttons is not None
+                    self._with_buttons.show(title, body, buttons, WITH_BUTTONS_MS)
+                elif ready:
                     self._show(title, body)
             except Exception as error:  # plyer and D-Bus raise many kinds
                 self._log.warning("notification not shown: %s", type(error).__name__)
@@ -119,14 +140,28 @@ class DesktopNotifier:
                     self._pending -= 1
                     self._idle.notify_all()
 
+    def _buttons_available(self) -> bool:
+        if self._with_buttons is None:
+            return False
+        if self._buttons_open is None:
+            self._buttons_open = self._with_buttons.open()
+        return self._buttons_open
 
-def desktop_notifier(log: logging.Logger) -> Notifier:
-    """The best notifier this machine offers: plyer where it has a backend, else the log."""
+    def close(self) -> None:
+        if self._with_buttons is not None:
+            self._with_buttons.close()
+
+
+def desktop_notifier(log: logging.Logger, chosen: Chosen | None = None) -> Notifier:
+    """The best notifier this machine offers: plyer where it has a backend, else the log;
+    on Linux with ``chosen``, buttons where the notification server has them."""
     show = _plyer_show(log)
     if show is None:
         return LogNotifier(log)
-    ready = _session_bus_probe if sys.platform.startswith("linux") else (lambda: True)
-    return DesktopNotifier(log, show, ready)
+    linux = sys.platform.startswith("linux")
+    ready = _session_bus_probe if linux else (lambda: True)
+    buttons = ButtonNotifications(APP_NAME, chosen, log) if linux and chosen else None
+    return DesktopNotifier(log, show, ready, buttons)
 
 
 def _plyer_show(log: logging.Logger) -> Show | None:

@@ -1,7 +1,8 @@
-"""A small local dialog asking for the key file's passphrase, for the agent (which has
-no terminal). Run as its own process (``retention agent ask-passphrase``): it prints the
-passphrase on standard output, which is a pipe to the agent, and exits 0; it exits 1
-when the person cancels or no dialog can be shown. Nothing is written anywhere else.
+"""A small local dialog asking for the key file's passphrase, for the agent and for a
+command started without a terminal (the tray's photo export, a menu entry). Run as its
+own process (``retention agent ask-passphrase``): it prints the passphrase on standard
+output, which is a pipe to the program that asked, and exits 0; it exits 1 when the
+person cancels, 3 when no dialog can be shown. Nothing is written anywhere else.
 
 Which dialog: GTK through PyGObject where it imports (Linux desktops), else zenity or
 kdialog, else AppleScript on macOS, else Tk (which python.org's Windows and macOS
@@ -19,6 +20,12 @@ from collections.abc import Callable
 from retention_agent.i18n import _
 
 Dialog = Callable[[str, str], str | None]
+CANCELLED = 1
+NO_DIALOG = 3
+
+
+class NoDialog(Exception):
+    """No dialog can be shown here (no display, no toolkit)."""
 
 
 def title() -> str:
@@ -33,14 +40,20 @@ def question() -> str:
     )
 
 
-def ask() -> str | None:
-    """The passphrase typed, or None if cancelled or no dialog is possible."""
+def ask(text: str | None = None) -> str | None:
+    """The passphrase typed, or None if cancelled; ``text`` replaces the agent's question.
+    Raises NoDialog when no dialog can be shown."""
     for dialog in _dialogs():
         try:
-            return dialog(title(), question())
+            return dialog(title(), text or question())
         except (ImportError, ValueError, OSError, RuntimeError):
             continue
-    return None
+    raise NoDialog()
+
+
+def possible() -> bool:
+    """Whether a dialog may be tried here (on Linux: a display is set)."""
+    return bool(_dialogs())
 
 
 def _dialogs() -> list[Dialog]:
@@ -109,9 +122,12 @@ def _applescript(heading: str, text: str) -> str | None:
 
 
 def _program(command: list[str]) -> str | None:
+    """zenity, kdialog and osascript exit 1 when the person cancels."""
     if shutil.which(command[0]) is None:
         raise OSError(f"{command[0]} not found")
     result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode not in (0, 1):
+        raise OSError(f"{command[0]} failed")
     typed = result.stdout.rstrip("\n")
     return typed if result.returncode == 0 and typed else None
 

@@ -113,6 +113,12 @@ def unsent_exports(vault: Vault, case_id: str) -> list[ExportRecord]:
     return exports(vault, case_id)
 
 
+def latest_exports(home: Path) -> dict[str, dt.date]:
+    """Per case, the day of its latest recorded export, without the key (the agent's
+    reminders to confirm that the photos were sent)."""
+    return {case: at.date() for case, at in sealed.latest_by_case(home, EXPORT_TOPIC).items()}
+
+
 def declined_answers(vault: Vault, case_id: str) -> Answers | None:
     """The answers recorded with the family's "no", if they said no."""
     found = sealed.find(vault, OFFER_TOPIC, case_id=case_id)

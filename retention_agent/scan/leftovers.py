@@ -130,7 +130,7 @@ class _Scanner:
 
     def _compare_image(self, path: Path) -> None:
         try:
-            handle = _open_regular(path)
+            handle = open_regular(path)
         except OSError:
             self.result.unreadable += 1
             return
@@ -146,7 +146,7 @@ class _Scanner:
     def _fingerprint(self, path: Path) -> tuple[str | None, os.stat_result | None]:
         """The keyed fingerprint of a regular file and what it was when read."""
         try:
-            handle = _open_regular(path)
+            handle = open_regular(path)
         except OSError:
             self.result.unreadable += 1
             return None, None
@@ -176,7 +176,7 @@ class _Scanner:
         )
 
 
-def _open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path) -> BinaryIO:
     """Open for reading without following a link or blocking on a pipe swapped in
     since the walk saw a regular file; anything but a regular file is refused."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)

@@ -20,6 +20,21 @@ INBOX = "Indbakke"
 Why = Literal["downloads", "desktop", "documents", "pictures", "inbox", "added", "written", "given"]
 
 
+_PARTIAL_SUFFIXES = (".part", ".crdownload", ".download", ".tmp", ".partial")
+_IGNORED_NAMES = {"desktop.ini", "thumbs.db"}
+
+
+def skipped_name(name: str) -> bool:
+    """Partial downloads, office lock files and hidden files: never taken in (the
+    agent's inbox) nor looked at (its sweeps)."""
+    lowered = name.lower()
+    return (
+        lowered.endswith(_PARTIAL_SUFFIXES)
+        or name.startswith(("~$", "."))
+        or lowered in _IGNORED_NAMES
+    )
+
+
 @dataclass(frozen=True)
 class Place:
     path: Path

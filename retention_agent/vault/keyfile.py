@@ -32,20 +32,19 @@ parameter cannot be told from a wrong passphrase), then every entry (failing:
 KeyFileCorrupt, as the passphrase was right). The wrapping key is derived once
 per store object, so a rotation (store, re-wrap, destroy) asks for the passphrase once.
 
-Every write replaces the whole file: a private temporary file in the same folder,
-fsync, ``os.replace``, fsync of the folder. On POSIX the replaced file is then
-overwritten with zeros through a descriptor opened before the rename, so a destroyed KEK
-does not stay readable under the passphrase in the freed blocks (best effort: SSDs and
-copy-on-write file systems may keep old blocks, which are then as safe as the passphrase).
+Every write replaces the whole file through ``scrubbed.replace``: a private temporary
+file in the same folder (``.kek.key-*.tmp``), fsync, ``os.replace``, fsync of the folder.
+On POSIX the replaced file is then overwritten with zeros through a descriptor opened
+before the rename, so a destroyed KEK does not stay readable under the passphrase in the
+freed blocks (best effort: SSDs and copy-on-write file systems may keep old blocks, which
+are then as safe as the passphrase).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import os
 import struct
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,7 +56,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from retention_agent.errors import ExitCode, RetentionError
 from retention_agent.i18n import N_, _
-from retention_agent.vault import files
+from retention_agent.vault import scrubbed
 from retention_agent.vault.keystore import (
     KEK_SIZE,
     KEYFILE,
@@ -69,8 +68,6 @@ from retention_agent.vault.keystore import (
 
 MAGIC = b"RAKF"
 VERSION = 2
-TEMP_PREFIX = ".kek.key-"
-TEMP_SUFFIX = ".tmp"
 _PREFIX = struct.Struct(">4sBBBB16s")  # magic, version, log2 n, r, p, salt
 _VAULT_ID_SIZE = 16
 _HEADER_SIZE = {1: _PREFIX.size, 2: _PREFIX.size + _VAULT_ID_SIZE}
@@ -112,9 +109,7 @@ DEFAULT_SCRYPT = ScryptParams(log2_n=17, r=8, p=1)
 
 def discard_key_file(path: Path) -> None:
     """Remove a key file and its leftover temporary files, overwriting them first."""
-    _remove_leftovers(path.parent)
-    with contextlib.suppress(FileNotFoundError):
-        files.overwrite_and_unlink(path)
+    scrubbed.discard(path)
 
 
 class _Unlocked(NamedTuple):
@@ -257,8 +252,7 @@ class KeyFileStore:
             nonce = os.urandom(_NONCE)
             sealed = aead.encrypt(nonce, kek, self._entry_aad(epoch))
             parts.append(_ENTRY.pack(epoch, nonce, sealed))
-        files.make_private_dir(self.path.parent)
-        _replace(self.path, b"".join(parts))
+        scrubbed.replace(self.path, b"".join(parts))
 
     def _check_aad(self, header: bytes) -> bytes:
         return b"|".join((_CHECK_LABEL, self._vault_id.encode(), header))
@@ -304,55 +298,3 @@ def _parse(data: bytes) -> tuple[bytes, bytes, list[tuple[int, bytes, bytes]]]:
     if len({epoch for epoch, _nonce, _sealed in entries}) != len(entries):
         raise KeyFileCorrupt()
     return data[:header_size], data[header_size:check_end], entries
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Atomically make ``data`` the content of ``path``, then scrub the replaced file."""
-    folder = path.parent
-    _remove_leftovers(folder)
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)  # 0600
-    temp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        old = _open_replaced(path)
-        try:
-            os.replace(temp, path)
-            files.fsync_dir(folder)
-            if old is not None:
-                _zero(old)
-        finally:
-            if old is not None:
-                os.close(old)
-    except BaseException as error:
-        files.remove_quietly(temp)
-        if isinstance(error, OSError) and files.is_disk_full(error):
-            raise files.disk_full(folder, len(data)) from None
-        raise
-
-
-def _open_replaced(path: Path) -> int | None:
-    """A descriptor on the file about to be replaced, to overwrite it after the rename.
-    Not on Windows, where an open file cannot be replaced."""
-    if os.name != "posix":
-        return None
-    try:
-        return os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return None
-
-
-def _zero(fd: int) -> None:
-    remaining = os.fstat(fd).st_size
-    while remaining > 0:
-        remaining -= os.write(fd, bytes(min(remaining, 1 << 16)))
-    os.fsync(fd)
-
-
-def _remove_leftovers(folder: Path) -> None:
-    """Temporary files of an interrupted write hold KEKs too, maybe destroyed ones."""
-    for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-        with contextlib.suppress(FileNotFoundError):
-            files.overwrite_and_unlink(leftover)

@@ -23,7 +23,7 @@ from retention_agent.vault.keystore import (
 )
 from retention_agent.vault.recovery_code import RecoveryCode
 from retention_agent.vault.recovery_file import FILE_NAME, MirroredStore, RecoveryFile, primary
-from retention_agent.vault.vault import INDEX, Vault, _acquire_lock
+from retention_agent.vault.vault import INDEX, Vault, acquire_lock
 
 
 def issue_code(vault: Vault) -> RecoveryCode:
@@ -48,7 +48,7 @@ def use_code(home: Path, code: RecoveryCode, passphrase: PassphraseSource) -> Ke
 
     if not (home / INDEX).is_file():
         raise VaultNotInitialised()
-    lock = _acquire_lock(home)
+    lock = acquire_lock(home)
     try:
         db = index.connect(home / INDEX)
         try:

@@ -1,10 +1,10 @@
 """Small secret files written whole and replaced atomically, with the replaced file's
-bytes overwritten: the recovery file, a transfer's confirmation.
+bytes overwritten: the key file ``kek.key``, the recovery file, a transfer's confirmation.
 
-The same steps as ``keyfile`` takes for ``kek.key``: a private temporary file in the same
-folder (``.<name>-*.tmp``), fsync, ``os.replace``, fsync of the folder, then (POSIX) the
-old file overwritten with zeros through a descriptor opened before the rename. Best
-effort, as everywhere: SSDs and copy-on-write file systems may keep old blocks.
+A private temporary file in the same folder (``.<name>-*.tmp``), fsync, ``os.replace``,
+fsync of the folder, then (POSIX) the old file overwritten with zeros through a
+descriptor opened before the rename. Best effort, as everywhere: SSDs and copy-on-write
+file systems may keep old blocks.
 """
 
 from __future__ import annotations

@@ -11,12 +11,15 @@ unrecoverable even where the row's old bytes survive on disk.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from retention_agent.vault import crypto, index, rows
 from retention_agent.vault.cases import require_case
-from retention_agent.vault.vault import Vault
+from retention_agent.vault.vault import INDEX, Vault
 
 # The journaled removal of an original (``originals``); named here so that recovery can
 # see whether there is any without loading the removal machinery.
@@ -100,6 +103,22 @@ def record_ids(vault: Vault, topic: str) -> list[int]:
     """The ids of every record of ``topic``, damaged ones included (to destroy them)."""
     found = vault.db.execute("SELECT id FROM sealed WHERE topic = ? ORDER BY id", (topic,))
     return [int(row["id"]) for row in found]
+
+
+def latest_by_case(home: Path, topic: str) -> dict[str, dt.datetime]:
+    """Per case, when its latest record of ``topic`` was made, from the readable columns
+    without the key or the vault's lock (the agent's schedule; a reminder, never a
+    deletion, rests on it). Empty where the vault cannot be read."""
+    try:
+        with closing(index.connect_reader(home / INDEX, immutable=False)) as db:
+            found = db.execute(
+                "SELECT case_id, MAX(created) AS latest FROM sealed "
+                "WHERE topic = ? AND case_id IS NOT NULL GROUP BY case_id",
+                (topic,),
+            ).fetchall()
+    except sqlite3.DatabaseError:
+        return {}
+    return {str(row["case_id"]): dt.datetime.fromisoformat(row["latest"]) for row in found}
 
 
 def get(vault: Vault, record_id: int) -> SealedRecord:

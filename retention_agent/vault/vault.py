@@ -83,7 +83,7 @@ class Vault:
         if _is_initialised(home):
             raise VaultAlreadyInitialised()
         files.make_private_dir(home)
-        lock = _acquire_lock(home)
+        lock = acquire_lock(home)
         try:
             # A crash during an earlier init can leave an index without a vault in it.
             for leftover in (home / INDEX, home / f"{INDEX}-wal", home / f"{INDEX}-shm"):
@@ -153,7 +153,7 @@ class Vault:
             raise VaultReadOnly()
         lock: FileLock | None = None
         if not (disk_read_only or untouched):
-            lock = _try_lock(home) if read_only else _acquire_lock(home)
+            lock = _try_lock(home) if read_only else acquire_lock(home)
         if lock is None:
             return cls._open_reader(home, passphrase, store, immutable=disk_read_only)
         try:
@@ -343,7 +343,7 @@ def _required_meta(db: sqlite3.Connection, key: str) -> str:
     return value
 
 
-def _acquire_lock(home: Path) -> FileLock:
+def acquire_lock(home: Path) -> FileLock:
     """The vault's lock; if another command holds it, wait a while, then VaultBusy."""
     lock = FileLock(home / "vault.lock", mode=files.PRIVATE_FILE)
     try:

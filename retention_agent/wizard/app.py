@@ -2,7 +2,9 @@
 
 Steps: (1) what and why, with the case's timeline; (2) choose photos; (3) the family's
 and the child's answers; (4) how to deliver; (5) export and check; (6) sent? Each page
-checks that the steps before it are done and sends the person back otherwise.
+checks that the steps before it are done and sends the person back otherwise. A family
+that answered "not yet" and comes back (the agent reminds them) is asked on the first
+page whether the photos exported then have been sent (``/sent``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from retention_agent import clock, i18n
 from retention_agent.enforce import policy_for
 from retention_agent.errors import RetentionError
-from retention_agent.export import offer
+from retention_agent.export import offer, records
 from retention_agent.export.records import Answers, Consent
 from retention_agent.export.run import DEFAULT_LONG_EDGE, ExportOptions, photos_to_export
 from retention_agent.i18n import N_, _
@@ -100,8 +102,10 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
         with session.access.open(read_only=True) as vault:
             state = offer.photo_offer(vault, case_id, session.today())
             rule = policy_for(vault, case_id).offer_rule
+            unsent = records.unsent_exports(vault, case_id) if state.state == "open" else []
             return {
                 "offer": state,
+                "exported": unsent[-1].at if unsent else None,
                 "alias": get_case(vault, case_id).alias or "",
                 "rule": "" if rule is None else rule.summary.text(session.language),
                 "lines": texts.timeline(state, session.today()),
@@ -271,6 +275,15 @@ def create_app(session: Session, tokens: Tokens) -> Flask:
                 return _finish("sent")
             return _finish("later")
         return page("step6.html", step=6, **about_case())
+
+    @pages.post("/sent")
+    def sent_earlier() -> BaseResponse:
+        """The answer for photos exported in an earlier visit."""
+        if request.form.get("sent") == "yes":
+            with session.access.open() as vault:
+                offer.confirm_sent(vault, session.require_case(), session.today())
+            return _finish("sent")
+        return _finish("later")
 
     @pages.post("/close")
     def close() -> BaseResponse:

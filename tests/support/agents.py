@@ -8,25 +8,31 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from retention_agent.agent.keyholder import KeyHolder
 from retention_agent.agent.runner import Agent
 from retention_agent.agent.watch import ObserverKind
+from retention_agent.desktop.buttons import Button
 
 DEADLINE = 15.0
 
 
 class Collected:
-    """A notifier that keeps what it was asked to show."""
+    """A notifier that keeps what it was asked to show, and the buttons it had."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+        self.buttons: list[Sequence[Button]] = []
 
-    def send(self, title: str, body: str) -> None:
+    def send(self, title: str, body: str, buttons: Sequence[Button] = ()) -> None:
         self.sent.append((title, body))
+        self.buttons.append(buttons)
+
+    def close(self) -> None:
+        pass
 
     def titles(self) -> list[str]:
         return [title for title, _body in self.sent]
@@ -51,7 +57,10 @@ def make_agent(
     ask: Callable[[], str | None] = lambda: None,
     wizard: Callable[[str], None] | None = None,
     open_folder: Callable[[Path], None] | None = None,
+    first_sweep: float = 3600.0,
 ) -> tuple[Agent, Collected]:
+    """``first_sweep``: seconds until the lookout's first sweep (tests that do not look
+    for copies outside the vault keep it out of the way)."""
     collected = Collected()
     agent = Agent(
         home,
@@ -62,6 +71,7 @@ def make_agent(
         observer=observer,
         wizard=wizard,
         open_folder=open_folder,
+        first_sweep=first_sweep,
     )
     return agent, collected
 

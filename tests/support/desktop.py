@@ -147,8 +147,9 @@ def bus_has(bus: str, name: str) -> bool:
 
 
 @contextmanager
-def dunst(session: Desktop) -> Iterator[subprocess.Popen[bytes]]:
-    process = start(["dunst"], session.env, session.root / "dunst.log")
+def dunst(session: Desktop, config: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    command = ["dunst"] if config is None else ["dunst", "-config", str(config)]
+    process = start(command, session.env, session.root / "dunst.log")
     try:
         wait_until(
             lambda: bus_has(session.bus, "org.freedesktop.Notifications"), "dunst on the bus"
