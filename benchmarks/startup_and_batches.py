@@ -129,7 +129,9 @@ def make_files(folder: Path, count: int, size: int) -> Path:
     return folder
 
 
-def batch(work: Path, repeat: int, base_env: dict[str, str], count: int, size: int) -> None:
+def batch(
+    work: Path, repeat: int, base_env: dict[str, str], count: int, size: int, kind: str
+) -> None:
     source = make_files(work / f"src-{count}", count, size)
     total_mb = count * size / 1e6
 
@@ -174,7 +176,7 @@ def batch(work: Path, repeat: int, base_env: dict[str, str], count: int, size: i
     cp_wall, _ = median_of(repeat, copy_and_sync)
     keep_wall, keep_rss = median_of(repeat, lambda: add(True))
     remove_wall, _ = median_of(repeat, lambda: add(False))
-    print(f"{count} files of {size // 1000} kB ({total_mb:.0f} MB):")
+    print(f"{count} files of {size // 1000} kB ({total_mb:.0f} MB), as {kind}s:")
     print(f"  cp -r + sync                      {cp_wall:6.2f} s")
     print(
         f"  retention add --keep-original     {keep_wall:6.2f} s  {keep_rss:5.1f} MiB  "
@@ -196,8 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="retention-bench-", dir=args.dir))
     try:
         startup(work, args.repeat, base_env)
-        batch(work, max(3, args.repeat // 2), base_env, 300, 3_000_000)
-        batch(work, max(3, args.repeat // 2), base_env, 5000, 2_000)
+        # Photos get a perceptual hash each (retention scan); small files are messages.
+        batch(work, max(3, args.repeat // 2), base_env, 300, 3_000_000, "photo")
+        batch(work, max(3, args.repeat // 2), base_env, 5000, 2_000, "message")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -51,29 +51,44 @@ def _names(texts: Iterable[str]) -> set[str]:
     }
 
 
-def candidates(path: Path, cache: Path | None = None) -> list[Path]:
-    """Every place a thumbnail of ``path`` may be, whether or not it exists."""
+def remove(paths: Iterable[Path], cache: Path | None = None) -> int:
+    """Remove the thumbnails of ``paths``; returns how many were found and removed.
+    Best effort: a thumbnail that cannot be removed is left (it is only a cache).
+
+    Each folder that may hold thumbnails is listed once and only names found there are
+    removed: a phone's photo dump is thousands of paths, each with a dozen candidates.
+    """
     root = cache or cache_folder()
-    names = _names(uris(path))
-    folders = [root / size for size in SIZES]
-    with contextlib.suppress(OSError):
-        folders += [entry for entry in (root / "fail").iterdir() if entry.is_dir()]
-    found = [folder / name for folder in folders for name in sorted(names)]
-    shared = Path(os.path.abspath(path)).parent / ".sh_thumbnails"
-    local_names = _names(
-        quote_from_bytes(os.fsencode(Path(path).name), safe=s) for s in (_GLIB_SAFE, b"/")
-    )
-    found += [shared / size / name for size in (*SIZES, "fail") for name in sorted(local_names)]
+    central = _listed([root / size for size in SIZES] + _subfolders(root / "fail"))
+    shared: dict[str, dict[Path, set[str]]] = {}
+    removed = 0
+    for path in paths:
+        absolute = os.path.abspath(path)
+        folder, name = os.path.split(absolute)
+        if folder not in shared:
+            repository = Path(folder) / ".sh_thumbnails"
+            shared[folder] = _listed([repository / size for size in (*SIZES, "fail")])
+        local = _names(quote_from_bytes(os.fsencode(name), safe=s) for s in (_GLIB_SAFE, b"/"))
+        for listing, wanted in ((central, _names(uris(Path(absolute)))), (shared[folder], local)):
+            for where, present in listing.items():
+                for thumbnail in wanted & present:
+                    with contextlib.suppress(FileNotFoundError, PermissionError):
+                        (where / thumbnail).unlink()
+                        removed += 1
+    return removed
+
+
+def _listed(folders: Iterable[Path]) -> dict[Path, set[str]]:
+    """The names in each of ``folders`` that exists (most do not)."""
+    found: dict[Path, set[str]] = {}
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            found[folder] = set(os.listdir(folder))
     return found
 
 
-def remove(paths: Iterable[Path], cache: Path | None = None) -> int:
-    """Remove the thumbnails of ``paths``; returns how many were found and removed.
-    Best effort: a thumbnail that cannot be removed is left (it is only a cache)."""
-    removed = 0
-    for path in paths:
-        for thumbnail in candidates(path, cache):
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError, PermissionError):
-                thumbnail.unlink()
-                removed += 1
-    return removed
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return [entry for entry in folder.iterdir() if entry.is_dir()]
+    except OSError:
+        return []

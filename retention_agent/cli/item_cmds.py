@@ -25,6 +25,7 @@ from retention_agent.formats.vcard import RELATIONS, Contact
 from retention_agent.i18n import _, format_date, format_size, ngettext
 from retention_agent.names import json_fields, shown
 from retention_agent.scan import sync_warnings
+from retention_agent.scan.cloud import synced_folders
 from retention_agent.vault import catalog, copies, interrupts, originals, sources
 from retention_agent.vault.adding import add_files, ingest_contact
 from retention_agent.vault.cases import require_case
@@ -164,7 +165,10 @@ def _report_added(
             numbers = ", ".join(str(number) for number in unread[part.item_id])
             click.echo("  " + _("Cards that could not be read: {numbers}.").format(numbers=numbers))
         click.echo("  " + removal_text(part.removal))
-        warning = sync_warnings.check(path.parent, "original", name=path)
+    # Once per folder, not per file: a phone's photo dump is one folder of thousands.
+    folders = synced_folders()
+    for folder, first in {path.parent: path for path in reversed(paths)}.items():
+        warning = sync_warnings.check(folder, "original", folders=folders, name=first)
         if warning is not None:
             click.echo(warning, err=True)
 

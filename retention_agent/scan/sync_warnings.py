@@ -3,6 +3,7 @@ what it is, which service, and what to do. Shared by the CLI, the agent and the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -60,8 +61,14 @@ def text(subject: Subject, folder: SyncedFolder, **fields: object) -> str:
 
 
 def check(
-    path: Path, subject: Subject, *, where: Where | None = None, **fields: object
+    path: Path,
+    subject: Subject,
+    *,
+    where: Where | None = None,
+    folders: Sequence[SyncedFolder] | None = None,
+    **fields: object,
 ) -> str | None:
-    """The warning for ``path``, or None when it is not in a synced folder."""
-    folder = synced_folder_of(path, where=where)
+    """The warning for ``path``, or None when it is not in a synced folder. ``folders``:
+    the clients' configured folders, when the caller checks many paths."""
+    folder = synced_folder_of(path, where=where, folders=folders)
     return None if folder is None else text(subject, folder, **fields)

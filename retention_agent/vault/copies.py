@@ -32,7 +32,7 @@ import datetime as dt
 import os
 import stat
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -90,6 +90,50 @@ def track(
     now: dt.datetime,
 ) -> int:
     """Record a copy of item ``item_id`` that the program wrote or left at ``path``."""
+    with vault.transaction():
+        return _insert(vault, case_id, item_id, path, size, fingerprint, origin, now)
+
+
+@dataclass(frozen=True)
+class Left:
+    """An original left outside the vault, to be tracked (see :func:`track_many`)."""
+
+    item_id: str
+    path: Path
+    origin: Origin
+    fingerprint: str | None  # None: read the file to fingerprint it (it may have changed)
+
+
+def track_many(vault: Vault, case_id: str, left: Sequence[Left], now: dt.datetime) -> None:
+    """Record many originals at once, in one transaction: a phone's photo dump added with
+    ``--keep-original`` leaves thousands."""
+    found: list[tuple[Left, int, str]] = []
+    for entry in left:
+        try:
+            if entry.fingerprint is None:
+                fingerprint, size = fingerprint_file(vault, entry.path)
+            else:
+                fingerprint, size = entry.fingerprint, os.lstat(entry.path).st_size
+        except OSError:
+            continue  # gone or unreadable: nothing left to find
+        found.append((entry, size, fingerprint))
+    if not found:
+        return
+    with vault.transaction():
+        for entry, size, fingerprint in found:
+            _insert(vault, case_id, entry.item_id, entry.path, size, fingerprint, entry.origin, now)
+
+
+def _insert(
+    vault: Vault,
+    case_id: str,
+    item_id: str,
+    path: Path,
+    size: int,
+    fingerprint: str,
+    origin: Origin,
+    now: dt.datetime,
+) -> int:
     value = {
         "path": os.path.abspath(path),
         "size": size,
@@ -97,35 +141,7 @@ def track(
         "item": item_id,
         "origin": origin,
     }
-    return sealed.add(vault, TOPIC, value, now, case_id=case_id)
-
-
-def track_original(
-    vault: Vault,
-    *,
-    case_id: str,
-    item_id: str,
-    path: Path,
-    origin: Origin,
-    now: dt.datetime,
-) -> None:
-    """Record an original left where it was (``kept-original``, ``changed-original``,
-    ``unremovable-original``), fingerprinted as it is now, if it is still readable: a
-    changed one is no longer the vault's copy, but still the family's file."""
-    try:
-        fingerprint, size = fingerprint_file(vault, path)
-    except OSError:
-        return
-    track(
-        vault,
-        case_id=case_id,
-        item_id=item_id,
-        path=path,
-        size=size,
-        fingerprint=fingerprint,
-        origin=origin,
-        now=now,
-    )
+    return sealed.insert(vault, TOPIC, value, now, case_id=case_id)
 
 
 def track_open(vault: Vault, item: ItemRecord, path: Path, now: dt.datetime) -> int:

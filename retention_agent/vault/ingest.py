@@ -87,6 +87,7 @@ class Ingested:
     original_changed: bool = False
     removal: originals.Removal | None = None
     duplicate_of: str | None = None  # set when the part was skipped as a duplicate
+    fingerprint: str | None = None  # keyed fingerprint of what went in (None if skipped)
 
     @property
     def skipped(self) -> bool:
@@ -177,7 +178,7 @@ def _new_ids(vault: Vault, count: int) -> list[str]:
 def _write_all(vault: Vault, parts: Sequence[tuple[str, Part]]) -> list[_Written]:
     written: list[_Written] = []
     try:
-        with files.BackgroundSync() as sync, crypto.Hasher() as hasher:
+        with files.BackgroundSync(vault.blobs) as sync, crypto.Hasher() as hasher:
             for item_id, part in parts:
                 written.append(_write(vault, item_id, part, sync, hasher))
         files.fsync_dir(vault.blobs)
@@ -337,6 +338,7 @@ def _remove_originals(
                 original_changed=removal is not None and removal.kept is originals.Kept.CHANGED,
                 removal=removal,
                 duplicate_of=holder.item_id if holder else None,
+                fingerprint=done.fingerprint if done is not None else None,
             )
         )
     return Batch(tuple(results), tuple(removed))

@@ -28,14 +28,18 @@ def record(
     vault: Vault, case_id: str, written: Collection[str], batch: Batch, now: dt.datetime
 ) -> None:
     """``written``: the ids of the items the batch made (skipped duplicates made none)."""
+    paths = []
+    left: list[copies.Left] = []
     for part in batch.parts:
         removal = part.removal
         if removal is None:
             continue
-        thumbnails.remove([removal.path])
+        paths.append(removal.path)
         origin = _ORIGINS.get(removal.kept) if removal.kept is not None else None
         if origin is None or part.item_id not in written:
             continue  # removed, or already gone, or the content of another item
-        copies.track_original(
-            vault, case_id=case_id, item_id=part.item_id, path=removal.path, origin=origin, now=now
-        )
+        # Kept as asked, it is still exactly what went in; otherwise read it again.
+        known = part.fingerprint if removal.kept is originals.Kept.ASKED else None
+        left.append(copies.Left(part.item_id, removal.path, origin, known))
+    thumbnails.remove(paths)
+    copies.track_many(vault, case_id, left, now)
