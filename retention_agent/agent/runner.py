@@ -48,6 +48,9 @@ from retention_agent.vault.vault import INDEX, Vault
 TICK_SECONDS = 60.0
 RESCAN_SECONDS = 300.0
 BUSY_RETRY = 15.0  # seconds before files wait again for a vault another command holds
+# A new watch takes its first look in the observer's own thread, a moment after it is
+# scheduled: a file dropped in between raises no event, so the inbox is walked once more.
+AFTER_NEW_WATCH = 3.0
 
 Tray = Any  # a TrayLink, or None without a tray
 
@@ -235,6 +238,7 @@ class Agent(Voice):
         self._next_rescan = time.monotonic() + RESCAN_SECONDS
         if self._follow():
             self.log.info("watching the inbox folders")
+            self._next_rescan = time.monotonic() + AFTER_NEW_WATCH
         now = time.monotonic()
         present = set()
         for entry in self.inbox.entries():
