@@ -218,10 +218,10 @@ def test_a_finish_killed_between_its_deletions_reads_well_and_finishes_again(
     code, out, err = retention("receipts")
     assert code == 0, err
     lines = [line for line in out.splitlines() if line.startswith("#")]
-    assert lines[0].startswith("#1 1 April 2027: case " + first + ": deleted photo ×1 (")
-    assert "under the family's 'retention finish' (policy 2024-05)" in lines[0]
+    assert lines[0].startswith("#1 1 April 2027: case " + first + ": deleted 1 photo (")
+    assert "because you finished with the program ('retention finish')" in lines[0]
     assert len(lines) == 2
-    assert lines[1].startswith("#2 1 April 2027: case " + second + ": deleted match paper ×1 (")
+    assert lines[1].startswith("#2 1 April 2027: case " + second + ": deleted 1 match paper (")
     assert "Barn B" not in out
     assert ALIAS not in out
     code, out, err = retention("finish", "--yes", "--json")

@@ -1,12 +1,12 @@
 """What a Danish family reads: ``status``, ``plan``, ``list``, ``apply`` and ``receipts``
-through a Hjem til Os year, compared with reviewed files in ``tests/golden/da/`` (dates
-the Danish way, numbers with a decimal comma). Each is produced twice, under a Danish
-locale and with ``--lang da``, and both must match the same file.
+through a Hjem til Os year, and the whole demo, compared with reviewed files in
+``tests/golden/da/`` (dates the Danish way, numbers with a decimal comma). Each is
+produced twice, under a Danish locale and with ``--lang da``, and both must match the
+same file.
 
 Ids, the temporary folder and the program's version are replaced by stable names, so
 the files only change when the words do. To write them anew after a deliberate change
-of wording: ``UPDATE_GOLDEN=1 pytest tests/test_golden_da.py``, then read the diff.
-"""
+of wording: ``UPDATE_GOLDEN=1 pytest tests/test_golden_da.py``, then read the diff."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import pytest
 from retention_agent import __version__
 from retention_agent.demo import synthetic
 from tests.support.cli import run_in_process
+from tests.support.processes import python_module
 
 GOLDEN = Path(__file__).parent / "golden" / "da"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -117,3 +118,34 @@ def test_danish_output_through_the_year(year: tuple[Names, str]) -> None:
     check("apply-2027-03-01", run(names, "apply", now="2027-03-01", danish=danish))
     check("status-2027-03-02", run(names, "status", now="2027-03-02", danish=danish))
     check("receipts-2027-03-02", run(names, "receipts", now="2027-03-02", danish=danish))
+
+
+def normalised_demo(text: str, tmp_path: Path) -> str:
+    """The demo's output with what differs from run to run replaced: folders, random
+    ids and file names, the recovery code and the program's version."""
+    text = text.replace(str(tmp_path), "<tmp>").replace(__version__, "<version>")
+    text = re.sub(r"/tmp/retention-demo-[^/\s]+", "<demo>", text)
+    text = re.sub(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b", "<recovery code>", text)
+    text = re.sub(r"\b[0-9a-f]{32}\b", "<file>", text)
+    # Case ids (6 hex digits) and item ids (8), numbered in order of appearance.
+    # Any of them may be all letters; no Danish word of the output is hex of that length.
+    random_id = r"\b[0-9a-f]{6}(?:[0-9a-f]{2})?\b"
+    ids: dict[str, str] = {}
+    for found in re.findall(random_id, text):
+        ids.setdefault(found, f"<id-{len(ids) + 1}>")
+    return re.sub(random_id, lambda match: ids[match.group()], text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("danish", ["locale", "lang-option"])
+def test_the_demo_in_danish(tmp_path: Path, danish: str) -> None:
+    """The README's main command as a real process, start to end in Danish."""
+    env = {**os.environ, "RETENTION_HOME": str(tmp_path / "demo-vault")}
+    args = ["demo"]
+    if danish == "locale":
+        env["LANG"] = "da_DK.UTF-8"
+    else:
+        args += ["--lang", "da"]
+    done = python_module("retention_agent", *args, env=env)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+    check("demo", normalised_demo(done.stdout, tmp_path))

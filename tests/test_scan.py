@@ -425,3 +425,16 @@ def test_a_file_is_fingerprinted_whole_and_never_through_a_link(
     link.symlink_to(path)
     with pytest.raises(OSError, match=os.strerror(errno.ELOOP)):
         copies.fingerprint_file(vault, link)
+
+
+def test_a_tracked_copy_is_counted_among_the_files_looked_at(vault: Vault, tmp_path: Path) -> None:
+    """The summary never says it read more files than it looked at."""
+    case_id = add_case(vault)
+    kept = folder(tmp_path / "in") / SECRET_NAME
+    kept.write_bytes(PAPER)
+    add(vault, case_id, kept, "match_paper", keep=True)
+
+    result = scan(vault, [kept.parent])
+
+    assert [found.path for found in result.tracked] == [kept]
+    assert (result.files_seen, result.files_read) == (1, 1)

@@ -24,6 +24,7 @@ from retention_agent.cli.leftover_texts import copies_line, tombstone_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import (
     action_label,
+    case_heading,
     decision_json,
     held_text,
     kind_count,
@@ -103,7 +104,7 @@ def plan(case_id: str | None, as_json: bool) -> None:
         )
         return
     for case, decisions in timelines:
-        click.echo(_("Case {case} – {alias}").format(case=case.id, alias=shown(case.alias or "—")))
+        click.echo(case_heading(case))
         if not decisions:
             click.echo("  " + _("Nothing more is planned."))
         for decision in decisions:

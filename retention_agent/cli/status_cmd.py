@@ -28,6 +28,7 @@ from retention_agent.cli.problems import problem_line
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import (
     action_label,
+    case_heading,
     decision_json,
     finality_text,
     kind_count,
@@ -38,7 +39,7 @@ from retention_agent.cli.texts import (
 )
 from retention_agent.contact_person import ContactPerson
 from retention_agent.i18n import _, current_language, format_date
-from retention_agent.names import json_fields, shown
+from retention_agent.names import json_fields
 from retention_agent.paths import vault_home
 from retention_agent.policy.engine import RESUME_VIA_CONTACT_PERSON
 from retention_agent.report import CaseStatus, Status, build_status
@@ -172,9 +173,7 @@ def _render_case(case: CaseStatus, today: dt.date, person: ContactPerson | None)
     facts, assessment = case.facts, case.assessment
     line = _line
     click.echo("")
-    click.echo(
-        _("Case {case} – {alias}").format(case=case.case.id, alias=shown(case.case.alias or "—"))
-    )
+    click.echo(case_heading(case.case))
     line(_("Match date: {date}").format(date=format_date(case.case.start)))
     if not _has_ended(case, today):
         year_end = (

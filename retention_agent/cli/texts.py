@@ -7,10 +7,12 @@ import datetime as dt
 from collections.abc import Iterable
 
 from retention_agent.i18n import N_, _, format_date, ngettext
+from retention_agent.names import shown
 from retention_agent.policy import engine
 from retention_agent.policy.assessment import Decision
 from retention_agent.policy.model import KINDS, RuleId
 from retention_agent.vault.finality import Finality
+from retention_agent.vault.records import CaseRecord
 
 # One item of a kind, as in "added as match paper" or a line of 'retention list'.
 _KINDS = {
@@ -47,6 +49,17 @@ def kind_count(kind: str, count: int) -> str:
         "photo": ngettext("{n} photo", "{n} photos", count),
     }
     return forms[kind].format(n=count)
+
+
+def case_heading(case: CaseRecord) -> str:
+    """``Case 4f2a9b – Barn A``; a case whose alias went with its data says so."""
+    if case.alias is not None:
+        alias = shown(case.alias)
+    elif case.damaged:
+        alias = _("(the alias cannot be read)")
+    else:
+        alias = _("(the alias is deleted)")
+    return _("Case {case} – {alias}").format(case=case.id, alias=alias)
 
 
 def rule_label(rule: RuleId | None) -> str:

@@ -173,6 +173,12 @@ def play(tour: Tour) -> None:
         "social-media",
     )
 
+    tour.heading(
+        _("Copies the program left outside the vault: the sent zip file and the opened photo")
+    )
+    # Only the demo's own folder: the demo never looks at the family's real Downloads.
+    tour.run("scan", str(tour.inbox), "--remove")
+
     tour.heading(_("Family A will continue privately after the year (R1)"))
     tour.run("case", "continue", "--case", a)
     tour.run("plan", "--case", a)

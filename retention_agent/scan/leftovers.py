@@ -93,6 +93,7 @@ class _Scanner:
         for copy in copies.all_copies(self.vault):
             fingerprint = info = None
             if copy.present():
+                self.result.files_seen += 1  # read like any other, so counted like one
                 fingerprint, info = self._fingerprint(copy.path)
             if info is None or not hmac.compare_digest(fingerprint or "", copy.fingerprint):
                 if copy.forgettable:
