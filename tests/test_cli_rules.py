@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from retention_agent import i18n
 from retention_agent.cli import cli
-from retention_agent.cli.retention_cmds import describe_receipt
+from retention_agent.cli.receipts_cmd import describe_receipt
 from retention_agent.vault import receipts as receipt_log
 from tests.support.commands import walk
 

@@ -11,14 +11,11 @@ ask for it from the tray at any time.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from retention_agent.i18n import current_language
-from retention_agent.launch import retention_command
 from retention_agent.vault.keystore import (
     KekStore,
     PassphraseNeeded,
@@ -28,27 +25,18 @@ from retention_agent.vault.keystore import (
 from retention_agent.vault.vault import Vault
 
 ASK_AGAIN_AFTER = 3600.0  # seconds
-DIALOG_TIMEOUT = 600.0
 
 Asker = Callable[[], str | None]
 
 
 def dialog_in_own_process() -> str | None:
-    """Run the passphrase dialog as a child process; its answer, or None."""
-    command = retention_command("agent", "ask-passphrase", "--lang", current_language())
+    """The passphrase from the dialog in its own process, or None (cancelled, none)."""
+    from retention_agent.desktop import passphrase
+
     try:
-        result = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=DIALOG_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        return passphrase.in_own_process()
+    except passphrase.NoDialog:
         return None
-    answer = result.stdout.rstrip("\n")
-    return answer if result.returncode == 0 and answer else None
 
 
 class KeyHolder:

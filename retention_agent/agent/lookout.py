@@ -34,19 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retention_agent import thumbnails
+from retention_agent import errors, thumbnails
 from retention_agent.agent.heartbeat import write_private
 from retention_agent.agent.keyholder import KeyHolder
 from retention_agent.enforce import CaseTimeline, accepts_new
-from retention_agent.errors import (
-    RetentionError,
-    SourceChanged,
-    SourceIsSpecial,
-    SourceIsSymlink,
-    SourceMissing,
-    SourceNotRemovable,
-    SourceUnreadable,
-)
+from retention_agent.errors import RetentionError
 from retention_agent.launch import retention_command
 from retention_agent.names import shown
 from retention_agent.scan import sweep
@@ -64,12 +56,12 @@ EXAMINE_TIMEOUT = 1800.0
 
 Deliver = Callable[[dict[str, Any]], None]
 SOURCE_PROBLEMS = (
-    SourceChanged,
-    SourceIsSpecial,
-    SourceIsSymlink,
-    SourceMissing,
-    SourceNotRemovable,
-    SourceUnreadable,
+    errors.SourceChanged,
+    errors.SourceIsSpecial,
+    errors.SourceIsSymlink,
+    errors.SourceMissing,
+    errors.SourceNotRemovable,
+    errors.SourceUnreadable,
 )
 
 

@@ -37,7 +37,7 @@ COMMANDS = {
     "plan": "retention_cmds:plan",
     "apply": "retention_cmds:apply",
     "remove": "retention_cmds:remove",
-    "receipts": "retention_cmds:receipts",
+    "receipts": "receipts_cmd:receipts",
     "hold": "retention_cmds:hold",
     "release": "retention_cmds:release",
     "checklist": "retention_cmds:checklist",

@@ -21,7 +21,7 @@ from retention_agent.cli.common import (
     option,
 )
 from retention_agent.cli.contact_person_cmds import naming_contact_person_on
-from retention_agent.cli.retention_cmds import describe_receipt
+from retention_agent.cli.receipts_cmd import describe_receipt
 from retention_agent.cli.session import open_vault
 from retention_agent.cli.texts import kind_count
 from retention_agent.i18n import _, format_date

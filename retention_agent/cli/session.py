@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import sys
 
 import click
 
 from retention_agent.errors import ExitCode, RetentionError
-from retention_agent.i18n import N_, current_language
-from retention_agent.launch import retention_command
+from retention_agent.i18n import N_
 from retention_agent.paths import vault_home
 from retention_agent.vault.keystore import PassphraseNeeded, PassphraseSource
 from retention_agent.vault.vault import Vault
-
-DIALOG_TIMEOUT = 600.0  # seconds; the dialog is then taken as cancelled
 
 
 class PassphraseNotGiven(RetentionError):
@@ -37,30 +33,15 @@ def _prompt(text: str) -> str:
 
 def _dialog(text: str) -> str:
     """The passphrase from the dialog process (its answer comes through a pipe)."""
-    from retention_agent.desktop.passphrase import CANCELLED
+    from retention_agent.desktop import passphrase
 
-    command = retention_command(
-        "agent", "ask-passphrase", "--prompt", text, "--lang", current_language()
-    )
     try:
-        result = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=DIALOG_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise PassphraseNotGiven() from None
-    except OSError:
+        answer = passphrase.in_own_process(text)
+    except passphrase.NoDialog:
         raise PassphraseNeeded() from None
-    answer = result.stdout.rstrip("\n")
-    if result.returncode == 0 and answer:
-        return answer
-    if result.returncode == CANCELLED:
+    if answer is None:
         raise PassphraseNotGiven()
-    raise PassphraseNeeded()
+    return answer
 
 
 def has_terminal() -> bool:

@@ -17,11 +17,13 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from retention_agent.i18n import _
+from retention_agent.i18n import _, current_language
+from retention_agent.launch import retention_command
 
 Dialog = Callable[[str, str], str | None]
 CANCELLED = 1
 NO_DIALOG = 3
+TIMEOUT = 600.0  # seconds; a dialog left open that long is taken as cancelled
 
 
 class NoDialog(Exception):
@@ -48,6 +50,34 @@ def ask(text: str | None = None) -> str | None:
             return dialog(title(), text or question())
         except (ImportError, ValueError, OSError, RuntimeError):
             continue
+    raise NoDialog()
+
+
+def in_own_process(text: str | None = None) -> str | None:
+    """Run the dialog as a child process (``retention agent ask-passphrase``) and return
+    the passphrase from its pipe, or None if the person cancelled or left it open.
+    Raises NoDialog where it could not be shown or did not answer."""
+    command = retention_command("agent", "ask-passphrase", "--lang", current_language())
+    if text is not None:
+        command += ["--prompt", text]
+    try:
+        result = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    except OSError:
+        raise NoDialog() from None
+    answer = result.stdout.rstrip("\n")
+    if result.returncode == 0 and answer:
+        return answer
+    if result.returncode == CANCELLED:
+        return None
     raise NoDialog()
 
 
