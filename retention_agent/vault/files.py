@@ -75,6 +75,16 @@ def remove_quietly(path: Path) -> None:
         path.unlink()
 
 
+def zero_open_file(fd: int) -> None:
+    """Overwrite every byte of the file open for writing at ``fd`` with zeros, in place,
+    and sync: the one way the vault scrubs a file before it goes."""
+    remaining = os.fstat(fd).st_size
+    zeros = bytes(min(remaining, 1 << 20))
+    while remaining > 0:
+        remaining -= os.write(fd, zeros[: min(remaining, len(zeros))])
+    os.fsync(fd)
+
+
 def overwrite_and_unlink(path: Path, *, sync_folder: bool = True) -> None:
     """Remove a plaintext original: overwrite its bytes with zeros, sync, then unlink.
 
@@ -84,11 +94,7 @@ def overwrite_and_unlink(path: Path, *, sync_folder: bool = True) -> None:
     flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
-        remaining = os.fstat(fd).st_size
-        zeros = bytes(min(remaining, 1 << 20))
-        while remaining > 0:
-            remaining -= os.write(fd, zeros[: min(remaining, len(zeros))])
-        os.fsync(fd)
+        zero_open_file(fd)
     finally:
         os.close(fd)
     path.unlink()

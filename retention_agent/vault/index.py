@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from retention_agent.errors import IndexUnavailable, RetentionError, VaultUnreadable
+from retention_agent.vault import files
 
 SCHEMA_VERSION = "3"
 
@@ -234,11 +235,7 @@ def _zero(path: Path) -> None:
     except OSError:
         return  # no log, or a read-only disk: nothing to scrub
     try:
-        remaining = os.fstat(fd).st_size
-        zeros = bytes(min(remaining, 1 << 20))
-        while remaining > 0:
-            remaining -= os.write(fd, zeros[: min(remaining, len(zeros))])
-        os.fsync(fd)
+        files.zero_open_file(fd)
     finally:
         os.close(fd)
 

@@ -36,7 +36,7 @@ def replace(path: Path, data: bytes) -> None:
             os.replace(temp, path)
             files.fsync_dir(folder)
             if old is not None:
-                _zero(old)
+                files.zero_open_file(old)
         finally:
             if old is not None:
                 os.close(old)
@@ -78,9 +78,3 @@ def _open_replaced(path: Path) -> int | None:
     except FileNotFoundError:
         return None
 
-
-def _zero(fd: int) -> None:
-    remaining = os.fstat(fd).st_size
-    while remaining > 0:
-        remaining -= os.write(fd, bytes(min(remaining, 1 << 16)))
-    os.fsync(fd)
