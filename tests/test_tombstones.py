@@ -137,3 +137,39 @@ def test_other_cases_and_live_items_keep_their_copies(vault: Vault, tmp_path: Pa
     delete(vault, first, gone)
     lifecycle.expire_tombstones(vault, DELETED_ON.date() + dt.timedelta(days=91))
     assert sorted(c.path.name for c in copies.all_copies(vault)) == ["b.txt", "c.txt"]
+
+
+class _Stop(Exception):
+    """Stops an ingest right after its commit, before the read-back verify."""
+
+
+def test_an_unverified_item_is_passed_over_not_the_rest(vault: Vault, tmp_path: Path) -> None:
+    """An item whose ingest never verified has nothing to recognise; the items after it
+    in the same deletion still get their fingerprints into the tombstone."""
+    case_id = add_case(vault)
+    (tmp_path / "cut.txt").write_bytes(b"synthetic message, its add cut short")
+
+    def stop_after_commit(step: str) -> None:
+        if step == "committed":
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        ingest_file(
+            vault,
+            case_id=case_id,
+            kind="message",
+            source=tmp_path / "cut.txt",
+            now=NOW,
+            keep_original=True,
+            on_step=stop_after_commit,
+        )
+    (unverified,) = [
+        row["id"] for row in vault.db.execute("SELECT id FROM items WHERE state != 'live'")
+    ]
+    (tmp_path / "whole.txt").write_bytes(b"synthetic message, added whole")
+    whole = add(vault, case_id, tmp_path / "whole.txt", "message")
+
+    delete(vault, case_id, unverified, whole)
+
+    (tombstone,) = tombstones.all_tombstones(vault)
+    assert [entry.item_id for entry in tombstone.items] == [whole]
