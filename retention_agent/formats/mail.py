@@ -26,7 +26,8 @@ from typing import BinaryIO, Final
 
 from retention_agent.formats.addresses import Addresses
 from retention_agent.formats.parts import Export, Part, suffix_for_type, suffix_of
-from retention_agent.formats.source import FileId, opener, slice_opener
+from retention_agent.formats.source import opener, slice_opener
+from retention_agent.vault.sources import Identity
 
 _PARTICIPANTS: Final = (
     "from",
@@ -115,7 +116,7 @@ def _media_opener(open_mail: Callable[[], BinaryIO], index: int) -> Callable[[],
 
 
 def read_eml(
-    handle: BinaryIO, file_id: FileId, source: Path, addresses: Addresses, name: str
+    handle: BinaryIO, file_id: Identity, source: Path, addresses: Addresses, name: str
 ) -> Export:
     data = handle.read()
     origin = {"format": "mail", "source": source.name}
@@ -127,7 +128,7 @@ def read_eml(
 
 def read_mbox(
     handle: BinaryIO,
-    file_id: FileId,
+    file_id: Identity,
     path: Path,
     source: Path,
     addresses: Addresses,

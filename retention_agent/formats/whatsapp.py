@@ -27,7 +27,8 @@ from retention_agent.errors import SourceUnreadable
 from retention_agent.formats.archive import Entry, SafeZip
 from retention_agent.formats.errors import DamagedExport
 from retention_agent.formats.parts import Export, Part, media_kind, suffix_of
-from retention_agent.formats.source import FileId, opener, reopen
+from retention_agent.formats.source import opener, reopen
+from retention_agent.vault.sources import Identity
 
 Variant = Literal["android", "ios"]
 
@@ -115,7 +116,7 @@ def from_zip(archive: SafeZip, source: Path) -> Export | None:
     return export
 
 
-def from_text(handle: BinaryIO, file_id: FileId, source: Path, label: str) -> Export | None:
+def from_text(handle: BinaryIO, file_id: Identity, source: Path, label: str) -> Export | None:
     """A chat exported without media as the bare text file, or ``None``."""
     text = handle.read()
     variant = variant_of(text[:_HEAD_SIZE])
@@ -129,7 +130,7 @@ def from_text(handle: BinaryIO, file_id: FileId, source: Path, label: str) -> Ex
 
 def from_folder(folder: Path, label: str) -> Export | None:
     """An export unzipped into a folder, or ``None`` if the folder holds no chat."""
-    files: dict[str, tuple[Path, FileId]] = {}
+    files: dict[str, tuple[Path, Identity]] = {}
     others = 0
     try:
         for path in sorted(folder.iterdir()):
@@ -137,7 +138,7 @@ def from_folder(folder: Path, label: str) -> Export | None:
             if not stat.S_ISREG(info.st_mode):  # links and subfolders are never followed
                 others += 1
                 continue
-            files[path.name] = (path, FileId.of(info))
+            files[path.name] = (path, Identity.of(info))
     except PermissionError:
         raise SourceUnreadable(name=label) from None
 

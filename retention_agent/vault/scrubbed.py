@@ -77,4 +77,3 @@ def _open_replaced(path: Path) -> int | None:
         return os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
         return None
-

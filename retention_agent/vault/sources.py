@@ -65,9 +65,10 @@ class Identity:
         )
 
 
-def check(path: Path, *, removable: bool) -> Identity:
-    """The identity of a regular file the user gave us, or the error that refuses it."""
-    name = str(path)
+def check(path: Path, *, removable: bool, name: str | None = None) -> Identity:
+    """The identity of a regular file the user gave us, or the error that refuses it;
+    errors call it ``name`` (a part of an import is named by its export), else its path."""
+    name = str(path) if name is None else name
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -82,7 +83,7 @@ def check(path: Path, *, removable: bool) -> Identity:
         raise SourceIsDirectory(name=name)
     if not stat.S_ISREG(info.st_mode):
         raise SourceIsSpecial(name=name)
-    with open_checked(path, Identity.of(info)):
+    with open_checked(path, Identity.of(info), name):
         pass  # readable: the same open as the ingest's, so no surprise later
     if removable and not can_remove(path, info):
         raise SourceNotRemovable(name=name)
@@ -104,10 +105,10 @@ def can_remove(path: Path, info: os.stat_result) -> bool:
     return True
 
 
-def open_checked(path: Path, identity: Identity) -> BinaryIO:
+def open_checked(path: Path, identity: Identity, name: str | None = None) -> BinaryIO:
     """Open ``path`` for reading, never through a link, and only if it is still the
     file that was checked (not swapped for another one in between)."""
-    name = str(path)
+    name = str(path) if name is None else name
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
