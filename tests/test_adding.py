@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -259,3 +260,31 @@ def test_a_folder_is_expanded_without_following_links(inbox: Path, tmp_path: Pat
     (inbox / "linked-folder").symlink_to(elsewhere)
     (inbox / "linked-file.jpg").symlink_to(elsewhere / "deep" / "not-meant.jpg")
     assert sources.files_in(inbox) == expected  # files first, then each folder, sorted
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_swapped_in_after_the_check_is_refused_without_hanging(inbox: Path) -> None:
+    """Between the check and the open someone puts a named pipe where the file was:
+    an open that waited for a writer would hang the agent's inbox for good."""
+    path = inbox / "IMG_0001.jpg"
+    path.write_bytes(b"synthetic photo")
+    identity = sources.check(path, removable=True)
+    path.unlink()
+    os.mkfifo(path)
+    outcome: list[BaseException | None] = []
+
+    def open_it() -> None:
+        try:
+            sources.open_checked(path, identity).close()
+            outcome.append(None)
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    opener = threading.Thread(target=open_it, daemon=True)
+    opener.start()
+    opener.join(timeout=10)
+    if opener.is_alive():  # release it, so the thread ends, then fail
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("opening the swapped-in pipe hung")
+    (error,) = outcome
+    assert isinstance(error, errors.SourceChanged)

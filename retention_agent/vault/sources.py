@@ -25,7 +25,14 @@ from retention_agent.errors import (
 )
 from retention_agent.vault import filesystems
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+# O_NONBLOCK: a pipe swapped in after the check must not hang an open that nobody
+# watches (the agent's inbox); on a regular file it changes nothing.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 @dataclass(frozen=True)
