@@ -15,19 +15,17 @@ Three passes, each reported apart:
 
 from __future__ import annotations
 
-import errno
 import hmac
 import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from retention_agent.scan.places import Place, default_places, outermost
 from retention_agent.scan.targets import Target, Targets, load_targets
 from retention_agent.vault import copies, perceptual
-from retention_agent.vault.sources import Identity
+from retention_agent.vault.sources import Identity, open_regular
 from retention_agent.vault.vault import Vault
 
 READ_CHUNK = 1 << 20
@@ -175,17 +173,6 @@ class _Scanner:
             identity=Identity.of(info),
             similarity=similarity,
         )
-
-
-def open_regular(path: Path) -> BinaryIO:
-    """Open for reading without following a link or blocking on a pipe swapped in
-    since the walk saw a regular file; anything but a regular file is refused."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file")
-    return os.fdopen(fd, "rb")
 
 
 def walk(

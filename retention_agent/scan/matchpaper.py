@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from retention_agent.vault.sources import open_regular
 
 MAX_BYTES = 20 << 20  # larger PDFs are not a one- or two-page profile
 MAX_PAGES = 4
@@ -90,9 +91,8 @@ def pdf_text(data: bytes) -> str:
 
 
 def _read_bounded(path: Path) -> bytes | None:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with os.fdopen(os.open(path, flags | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+        with open_regular(path) as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError:
         return None

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from retention_agent.scan.leftovers import open_regular, walk
+from retention_agent.scan.leftovers import walk
 from retention_agent.scan.places import Place, Why, skipped_name
 from retention_agent.scan.targets import Targets
 from retention_agent.vault.perceptual import IMAGE_SUFFIXES, PerceptualHash
-from retention_agent.vault.sources import Identity
+from retention_agent.vault.sources import Identity, open_regular
 
 MAX_FILES = 20_000
 MAX_EXAMINED = 2_000

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from retention_agent.vault import sealed
+from retention_agent.vault import sealed, sources
 from retention_agent.vault.records import ItemRecord
 from retention_agent.vault.vault import Vault
 
@@ -163,8 +163,7 @@ def fingerprint_file(vault: Vault, path: Path) -> tuple[str, int]:
     """The keyed fingerprint and size of a file, read in bounded memory."""
     fingerprint = vault.fingerprinter()
     size = 0
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    with os.fdopen(os.open(path, flags), "rb") as handle:
+    with sources.open_regular(path) as handle:
         while chunk := handle.read(READ_CHUNK):
             fingerprint.update(chunk)
             size += len(chunk)

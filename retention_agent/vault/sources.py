@@ -8,6 +8,7 @@ answer on the user's own terminal (logs, receipts and notifications never carry 
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -110,6 +111,17 @@ def can_remove(path: Path, info: os.stat_result) -> bool:
         if folder_info.st_mode & stat.S_ISVTX:
             return os.geteuid() in (info.st_uid, folder_info.st_uid)
     return True
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file found outside the vault for reading, without following a link or
+    blocking on a pipe swapped in since it was looked at; anything but a regular file
+    is refused with an OSError (callers treat it as not there)."""
+    fd = os.open(path, _OPEN_FLAGS)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def open_checked(path: Path, identity: Identity, name: str | None = None) -> BinaryIO:
